@@ -14,6 +14,8 @@ export interface ImageSet {
   labels?: Uint8Array;
   /** Generating parameters per image (faces: [size, hue] pairs, length count * 2). */
   params?: Float32Array;
+  /** Source file of every image, relative to the dataset's folder (image folders). */
+  files?: string[];
 }
 
 export interface Dataset {

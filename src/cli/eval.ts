@@ -1,0 +1,86 @@
+/** `vae eval RUN`: −ELBO, reconstruction, KL, and with --samples K the IWAE-K estimate of −log p(x). */
+import type { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.js';
+import { loadDataset } from '../data/load.js';
+import { estimateLogPx } from '../math/iwae.js';
+import { Rng } from '../math/rng.js';
+import { evaluateElbo, prepareEvalImages } from '../train/trainer.js';
+import { loadRunModel } from '../train/run.js';
+import { action, choiceOption, intOption, printJson, startBackend } from './common.js';
+import { progressBar } from './progress.js';
+
+interface EvalOptions {
+  split?: 'test' | 'validation' | 'train';
+  samples: number;
+  limit?: number;
+  batchSize: number;
+  seed: number;
+  json?: boolean;
+  backend?: string;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .argument('<run>', 'run folder')
+    .description('evaluate a trained run: -ELBO, reconstruction, KL, and (--samples K) the importance-sampled -log p(x)')
+    .option('--split <name>', 'test | validation | train (default: test if the dataset has one)', choiceOption('--split', ['test', 'validation', 'train'] as const))
+    .option('--samples <K>', 'importance samples per example for IWAE-K / log p(x) (0: ELBO only)', intOption('--samples', 0), 0)
+    .option('--limit <n>', 'evaluate only the first N examples', intOption('--limit'))
+    .option('--batch-size <n>', 'examples encoded at once', intOption('--batch-size'), 100)
+    .option('--seed <n>', 'seed of the importance samples', intOption('--seed', 0), 0)
+    .option('--json', 'print the results as JSON on stdout')
+    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .action(action(async (dir: string, o: EvalOptions) => {
+      const backend = await startBackend(o.backend, true);
+      const { run, vae } = await loadRunModel(dir);
+      try {
+        const data = await loadDataset(run.dataset);
+        const splitName = o.split ?? (data.test ? 'test' : 'validation');
+        const set = splitName === 'test' ? data.test : splitName === 'train' ? data.train : data.validation;
+        if (!set) throw new UserError(`dataset ${data.name} has no ${splitName} split (use --split validation)`);
+        const count = Math.min(o.limit ?? set.count, set.count);
+        const size = data.height * data.width * data.channels;
+        const images = prepareEvalImages(set, run.training.binarize, run.training.seed).subarray(0, count * size);
+        const terms = evaluateElbo(vae, images, count, run.training.seed ^ 0x5eed);
+        const result: Record<string, unknown> = {
+          run: dir, split: splitName, examples: count, backend,
+          negElbo: terms.loss, reconstruction: terms.reconstruction, kl: terms.kl,
+          epochs: run.epochsDone, bestEpoch: run.bestEpoch,
+        };
+        if (o.samples > 0) {
+          const bar = o.json ? null : progressBar(`log p(x), K=${o.samples}`, count * o.samples);
+          const est = await estimateLogPx({
+            x: images, shape: vae.imageShape, samples: o.samples, rng: new Rng(o.seed), batchSize: o.batchSize,
+            encode: (x) => vae.encode(x as tf.Tensor4D), decode: (z) => vae.decode(z), likelihood: vae.config.likelihood,
+            onProgress: (done) => bar?.update(done),
+          });
+          bar?.stop();
+          const mean = (a: Float32Array): number => a.reduce((s, v) => s + v, 0) / a.length;
+          result.samples = o.samples;
+          result.negLogPx = -mean(est.logPx);
+          result.negElboK = -mean(est.elbo);
+        }
+        if (o.json) {
+          printJson(result);
+          return;
+        }
+        const f = (v: unknown): string => (typeof v === 'number' ? v.toFixed(2) : String(v));
+        const lines = [
+          `run ${dir} (${run.epochsDone} epochs, best ${run.bestEpoch}), ${splitName} split, ${count} examples, backend ${backend}`,
+          `  -ELBO            ${f(result.negElbo)} nats  (single sample, analytic KL)`,
+          `  reconstruction   ${f(result.reconstruction)} nats  (-E log p(x|z))`,
+          `  KL               ${f(result.kl)} nats`,
+        ];
+        if (o.samples > 0) {
+          lines.push(`  -ELBO (K=${o.samples})   ${f(result.negElboK)} nats  (mean over the K samples)`);
+          lines.push(`  -log p(x) ≈       ${f(result.negLogPx)} nats  (IWAE, K=${o.samples}; tighter than the ELBO)`);
+        }
+        if (vae.config.likelihood.kind === 'gaussian') lines.push('  (Gaussian likelihood: values include the constant ½·d·log 2π)');
+        process.stdout.write(lines.join('\n') + '\n');
+      } finally {
+        vae.dispose();
+      }
+    }));
+}

@@ -1,0 +1,46 @@
+/**
+ * Inputs named on the command line for encode / interpolate / reconstruct:
+ *   a PNG file (resized to the model's size and channels), or SPLIT:INDEX of the run's dataset
+ *   (e.g. `validation:3`, `test:0`, `train:12`).
+ */
+import * as fs from 'node:fs';
+import { UserError } from '../errors.js';
+import { loadDataset } from '../data/load.js';
+import type { Dataset } from '../data/dataset.js';
+import { readPng } from '../data/png.js';
+import { resizeImage, convertChannels } from '../data/resize.js';
+import type { RunJson } from '../train/run.js';
+import { prepareEvalImages } from '../train/trainer.js';
+
+export interface NamedImages {
+  names: string[];
+  images: Float32Array;
+}
+
+const SPLIT_REF = /^(train|validation|test):(\d+)$/;
+
+export async function resolveInputs(run: RunJson, refs: string[]): Promise<NamedImages> {
+  const [h, w, c] = [run.model.height, run.model.width, run.model.channels];
+  const size = h * w * c;
+  const images = new Float32Array(refs.length * size);
+  let data: Dataset | null = null;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i];
+    const m = SPLIT_REF.exec(ref);
+    if (m && !fs.existsSync(ref)) {
+      data ??= await loadDataset(run.dataset);
+      const set = m[1] === 'train' ? data.train : m[1] === 'test' ? data.test : data.validation;
+      if (!set) throw new UserError(`${ref}: dataset ${data.name} has no ${m[1]} split`);
+      const idx = Number(m[2]);
+      if (idx >= set.count) throw new UserError(`${ref}: index out of range (the ${m[1]} split has ${set.count} images)`);
+      const prepared = prepareEvalImages({ ...set, images: set.images.subarray(idx * size, (idx + 1) * size), count: 1 }, run.training.binarize, run.training.seed);
+      images.set(prepared, i * size);
+    } else {
+      if (!fs.existsSync(ref)) throw new UserError(`${ref}: no such file (give a PNG path or SPLIT:INDEX such as validation:3)`);
+      const img = readPng(ref);
+      const conv = convertChannels(img.data, img.width * img.height, img.channels, c as 1 | 3);
+      images.set(resizeImage(conv, img.height, img.width, c, h, w), i * size);
+    }
+  }
+  return { names: refs, images };
+}

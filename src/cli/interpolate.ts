@@ -1,0 +1,42 @@
+/** `vae interpolate RUN A B`: decodes the straight line between the encodings of two inputs. */
+import type { Command } from 'commander';
+import { decodeZ, encodeImages, interpolateLinear } from '../analysis/generate.js';
+import { loadRunModel } from '../train/run.js';
+import { action, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
+import { resolveInputs } from './inputs.js';
+
+interface InterpolateOptions { steps: number; out?: string; backend?: string }
+
+export function registerInterpolate(program: Command): void {
+  program
+    .command('interpolate')
+    .argument('<run>', 'run folder')
+    .argument('<from>', 'PNG file or SPLIT:INDEX')
+    .argument('<to>', 'PNG file or SPLIT:INDEX')
+    .description('encode two inputs and decode points on the line between their means (strip PNG: from, steps, to)')
+    .option('--steps <n>', 'decoded points including both ends', intOption('--steps', 2, 100), 10)
+    .option('--out <file.png>', 'output PNG (default RUN/interpolation.png)')
+    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .action(action(async (dir: string, from: string, to: string, o: InterpolateOptions) => {
+      await startBackend(o.backend, true);
+      const { run, vae } = await loadRunModel(dir);
+      try {
+        const { images } = await resolveInputs(run, [from, to]);
+        const { mu } = encodeImages(vae, images, 2);
+        const d = vae.config.latent;
+        const z = interpolateLinear(mu.subarray(0, d), mu.subarray(d, 2 * d), o.steps);
+        const decoded = decodeZ(vae, z, o.steps);
+        const size = images.length / 2;
+        // strip: original A, the decoded path, original B
+        const strip = new Float32Array((o.steps + 2) * size);
+        strip.set(images.subarray(0, size), 0);
+        strip.set(decoded, size);
+        strip.set(images.subarray(size), (o.steps + 1) * size);
+        const out = defaultOut(dir, 'interpolation.png', o.out);
+        writeGridPng(out, strip, o.steps + 2, vae.imageShape, { cols: o.steps + 2 });
+        process.stdout.write(`wrote ${out} (input, ${o.steps} decoded points, input)\n`);
+      } finally {
+        vae.dispose();
+      }
+    }));
+}

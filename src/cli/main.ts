@@ -1,0 +1,41 @@
+/** The `vae` command line: one file per command, registered here. */
+import { Command, CommanderError } from 'commander';
+import { registerTrain } from './train.js';
+import { registerEval } from './eval.js';
+import { registerSample } from './sample.js';
+import { registerReconstruct } from './reconstruct.js';
+import { registerEncode } from './encode.js';
+import { registerDecode } from './decode.js';
+import { registerInterpolate } from './interpolate.js';
+import { registerPlot } from './plot.js';
+import { registerData } from './dataPreview.js';
+import { registerStart } from './start.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('vae')
+    .description('Variational autoencoders in TypeScript: train, evaluate, sample and explore')
+    .showHelpAfterError('(run with --help for usage)');
+  registerStart(program);
+  registerTrain(program);
+  registerEval(program);
+  registerSample(program);
+  registerReconstruct(program);
+  registerEncode(program);
+  registerDecode(program);
+  registerInterpolate(program);
+  registerPlot(program);
+  registerData(program);
+  // bad arguments exit with status 2 (commander's default is 1); --help and --version exit 0
+  const exitOverride = (cmd: Command): void => {
+    cmd.exitOverride((err: CommanderError) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
+    cmd.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,37 @@
+/** `vae sample RUN`: z ~ N(0, I), decoded into a grid PNG, with the z values. */
+import type { Command } from 'commander';
+import { sampleImages } from '../analysis/generate.js';
+import { loadRunModel } from '../train/run.js';
+import { writeFileAtomic } from '../train/files.js';
+import { action, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
+
+interface SampleOptions { n: number; seed: number; cols?: number; out?: string; json?: boolean; backend?: string }
+
+export function registerSample(program: Command): void {
+  program
+    .command('sample')
+    .argument('<run>', 'run folder')
+    .description('draw z ~ N(0, I), decode, and write a grid PNG (and the z values as JSON next to it)')
+    .option('--n <n>', 'number of samples', intOption('--n', 1, 10000), 24)
+    .option('--seed <n>', 'seed of the z draws', intOption('--seed', 0), 0)
+    .option('--cols <n>', 'grid columns (default: 6 for 24, else about sqrt(n))', intOption('--cols'))
+    .option('--out <file.png>', 'output PNG (default RUN/samples-s<seed>.png)')
+    .option('--json', 'print the z values as JSON on stdout')
+    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .action(action(async (dir: string, o: SampleOptions) => {
+      await startBackend(o.backend, true);
+      const { vae } = await loadRunModel(dir);
+      try {
+        const { z, images } = sampleImages(vae, o.n, o.seed);
+        const out = defaultOut(dir, `samples-s${o.seed}.png`, o.out);
+        writeGridPng(out, images, o.n, vae.imageShape, { cols: o.cols ?? (o.n === 24 ? 6 : undefined) });
+        const d = vae.config.latent;
+        const zs = Array.from({ length: o.n }, (_, i) => Array.from(z.subarray(i * d, (i + 1) * d)));
+        writeFileAtomic(out.replace(/\.png$/i, '') + '.z.json', JSON.stringify({ seed: o.seed, z: zs }) + '\n');
+        if (o.json) printJson({ image: out, seed: o.seed, z: zs });
+        else process.stdout.write(`wrote ${out} (${o.n} samples) and ${out.replace(/\.png$/i, '')}.z.json\n`);
+      } finally {
+        vae.dispose();
+      }
+    }));
+}

@@ -1,0 +1,151 @@
+/** `vae train`: trains a VAE into a run folder, with progress, checkpoints and pictures at the end. */
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { loadDataset, parseDatasetName, type DatasetSpec } from '../data/load.js';
+import { PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
+import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
+import { trainRun } from '../train/trainRun.js';
+import { readRun, type RunJson } from '../train/run.js';
+import type { BinarizeMode } from '../data/binarize.js';
+import type { KlMode } from '../math/kl.js';
+import { action, choiceOption, intOption, numberOption, startBackend } from './common.js';
+import { progressBar, type Progress } from './progress.js';
+import { writeRunPictures } from './pictures.js';
+
+export interface TrainCliOptions {
+  dataset: string;
+  dataPath?: string;
+  model?: string;
+  latent?: number;
+  hidden?: string;
+  activation?: Activation;
+  likelihood?: 'gaussian' | 'bernoulli';
+  sigma2: number;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  beta?: number;
+  kl?: KlMode;
+  binarize?: BinarizeMode;
+  seed: number;
+  trainLimit?: number;
+  out?: string;
+  resume?: string | boolean;
+  backend?: string;
+  quiet?: boolean;
+}
+
+const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+
+/** Builds the dataset spec, model config and options from the flags (shared with `start`). */
+export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetSpec; options: TrainOptions; dir: string; model: ReturnType<typeof fitModelToData> }> {
+  const name = parseDatasetName(o.dataset);
+  if (name === 'folder' && !o.dataPath) throw new UserError('--dataset folder needs --data-path DIR (a folder of PNG images)');
+  const spec: DatasetSpec = { name, seed: o.seed, ...(o.dataPath ? { path: o.dataPath } : {}), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) };
+  if (name === 'folder') Object.assign(spec, { height: 32, width: 32, channels: 3 });
+  const imageLike = name === 'faces' || name === 'folder';
+  const presetName = o.model ?? (imageLike ? 'conv' : 'mlp');
+  const preset = PRESETS[presetName];
+  if (!preset) throw new UserError(`unknown --model '${presetName}' (use one of ${Object.keys(PRESETS).join(', ')})`);
+  const likelihoodKind = o.likelihood ?? (imageLike ? 'gaussian' : 'bernoulli');
+  const likelihood: LikelihoodConfig = likelihoodKind === 'gaussian' ? { kind: 'gaussian', sigma2: o.sigma2 } : { kind: 'bernoulli' };
+  const shape = name === 'mnist' || name === 'fashion-mnist' ? { height: 28, width: 28, channels: 1 } : { height: spec.height ?? 32, width: spec.width ?? 32, channels: spec.channels ?? 3 };
+  const hidden = o.hidden?.split(',').map((s) => Number(s.trim()));
+  if (hidden && hidden.some((h) => !Number.isInteger(h) || h <= 0)) throw new UserError(`--hidden must be a comma-separated list of positive integers (got '${o.hidden}')`);
+  const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood });
+  const options: TrainOptions = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    epochs: o.epochs ?? (imageLike ? DEFAULT_TRAIN_OPTIONS.epochs : 10),
+    batchSize: o.batchSize ?? (imageLike ? 64 : 128),
+    learningRate: o.lr ?? DEFAULT_TRAIN_OPTIONS.learningRate,
+    beta: o.beta ?? 1,
+    kl: o.kl ?? 'analytic',
+    binarize: o.binarize ?? (likelihood.kind === 'bernoulli' ? 'dynamic' : 'none'),
+    seed: o.seed,
+  };
+  const dir = o.out ?? (typeof o.resume === 'string' ? o.resume : path.join('runs', `${name}-${presetName}-s${o.seed}`));
+  return { spec, options, dir, model };
+}
+
+export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
+  await startBackend(o.backend);
+  const resume = o.resume !== undefined && o.resume !== false;
+  const plan = await planTraining(o);
+  let { spec, model } = plan;
+  if (resume) {
+    const saved = readRun(plan.dir);
+    spec = saved.dataset;
+    model = saved.model;
+    if (o.epochs === undefined) throw new UserError(`--resume needs --epochs N (the new total; the run has ${saved.epochsDone})`);
+  }
+  const data = await loadDataset(spec);
+  const log = (s: string): void => {
+    if (!o.quiet) process.stderr.write(s + '\n');
+  };
+  let bar: Progress | null = null;
+  let t0 = Date.now();
+  const run = await trainRun({
+    dir: plan.dir, model, dataset: spec, options: plan.options, resume, data,
+    onStart: ({ run, startEpoch }) => {
+      log(`model: ${describeModel(run.model)} (${run.paramCounts.encoder.toLocaleString('en')} + ${run.paramCounts.decoder.toLocaleString('en')} parameters)`);
+      log(`data: ${data.name}, ${data.train.count} train / ${data.validation.count} validation images of ${data.channels}x${data.height}x${data.width}` +
+        `${run.training.binarize !== 'none' ? `, binarised: ${run.training.binarize}` : ''}`);
+      if (run.model.likelihood.kind === 'gaussian') {
+        log(`likelihood: Gaussian, sigma^2 = ${run.model.likelihood.sigma2}; losses include the constant ½·d·log 2π per image`);
+      }
+      log(`training ${plan.dir}: epochs ${startEpoch}..${run.training.epochs}, batch ${run.training.batchSize}, Adam lr ${run.training.learningRate}, seed ${run.training.seed}`);
+      t0 = Date.now();
+    },
+    onStep: ({ epoch, step, steps, loss }) => {
+      if (o.quiet) return;
+      if (step === 1) bar = progressBar(`epoch ${epoch}`, steps);
+      bar?.update(step, { loss: `loss ${fmt(loss)}` });
+      if (step === steps) {
+        bar?.stop();
+        bar = null;
+      }
+    },
+    onEpoch: (rec, run) => {
+      const left = run.training.epochs - rec.epoch;
+      const perEpoch = (Date.now() - t0) / 1000 / (rec.epoch - (run.history[0]?.epoch ?? 1) + 1);
+      log(
+        `epoch ${rec.epoch}/${run.training.epochs}  train -ELBO ${fmt(rec.train.loss)} (recon ${fmt(rec.train.reconstruction)}, KL ${fmt(rec.train.kl)})  ` +
+          `val -ELBO ${fmt(rec.validation.loss)}  ${rec.imagesPerSecond.toFixed(0)} img/s  ${rec.seconds.toFixed(1)} s` +
+          `${run.bestEpoch === rec.epoch ? '  *best' : ''}${left > 0 ? `  ETA ${Math.round(left * perEpoch)} s` : ''}`,
+      );
+    },
+  });
+  const files = await writeRunPictures(plan.dir);
+  log(`done: ${plan.dir}/run.json; best epoch ${run.bestEpoch}; pictures: ${files.join(', ')}`);
+  return run;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a VAE and save it in a run folder (checkpoints, history, samples, loss curves)')
+    .option('--dataset <name>', 'faces | mnist | fashion-mnist | folder', 'faces')
+    .option('--data-path <dir>', 'folder of PNG images for --dataset folder')
+    .option('--model <preset>', `model preset: ${Object.keys(PRESETS).join(' | ')} (default: conv for images, mlp for MNIST)`)
+    .option('--latent <n>', 'latent dimensions', intOption('--latent'))
+    .option('--hidden <list>', 'MLP hidden sizes, e.g. 400 or 500,500')
+    .option('--activation <name>', 'MLP activation: relu | tanh | leakyRelu', choiceOption('--activation', ['relu', 'tanh', 'leakyRelu'] as const))
+    .option('--likelihood <kind>', 'gaussian | bernoulli (default: gaussian for images, bernoulli for MNIST)', choiceOption('--likelihood', ['gaussian', 'bernoulli'] as const))
+    .option('--sigma2 <v>', 'fixed variance of the Gaussian likelihood', numberOption('--sigma2', { positive: true }), 1)
+    .option('--epochs <n>', 'epochs (total, also with --resume)', intOption('--epochs'))
+    .option('--batch-size <n>', 'minibatch size', intOption('--batch-size'))
+    .option('--lr <v>', 'Adam learning rate', numberOption('--lr', { positive: true }))
+    .option('--beta <v>', 'weight of the KL term (beta-VAE)', numberOption('--beta'))
+    .option('--kl <mode>', 'analytic | monte-carlo', choiceOption('--kl', ['analytic', 'monte-carlo'] as const))
+    .option('--binarize <mode>', 'none | threshold | static | dynamic (default: dynamic for Bernoulli)', choiceOption('--binarize', ['none', 'threshold', 'static', 'dynamic'] as const))
+    .option('--seed <n>', 'seed for weights, eps, shuffling and data', intOption('--seed', 0), 0)
+    .option('--train-limit <n>', 'use only the first N training images', intOption('--train-limit'))
+    .option('--out <dir>', 'run folder (default runs/<dataset>-<model>-s<seed>)')
+    .option('--resume [dir]', 'continue the run in --out (or DIR) from its last saved epoch')
+    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option('--quiet', 'no progress output')
+    .action(action(async (o: TrainCliOptions) => {
+      await runTraining(o);
+    }));
+}

@@ -1,0 +1,69 @@
+/**
+ * One entry point for every dataset (Node). A run stores its DatasetSpec in run.json, so
+ * evaluation and encoding reload exactly the data the run was trained on.
+ */
+import { DataError, type Dataset, type ImageSet } from './dataset.js';
+import { generateFaces } from './faces.js';
+import { loadImageFolder } from './folder.js';
+import { loadFashionMnist, loadMnist } from './mnist.js';
+
+export const DATASET_NAMES = ['faces', 'mnist', 'fashion-mnist', 'folder'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+export interface DatasetSpec {
+  name: DatasetName;
+  /** Seed of the data (faces: the parameters; folder: the split). Default 0. */
+  seed?: number;
+  /** folder: the folder (required); mnist / fashion-mnist: a folder of IDX files instead of the default. */
+  path?: string;
+  /** At most this many training images (the first ones). */
+  trainLimit?: number;
+  /** At most this many test images (MNIST, Fashion-MNIST). */
+  testLimit?: number;
+  /** folder: output size and channels (default 32 × 32 × 3). */
+  height?: number;
+  width?: number;
+  channels?: 1 | 3;
+}
+
+/** Parses a dataset name; anything else throws a DataError listing the valid names. */
+export function parseDatasetName(s: string): DatasetName {
+  if ((DATASET_NAMES as readonly string[]).includes(s)) return s as DatasetName;
+  throw new DataError(`unknown dataset '${s}': expected one of ${DATASET_NAMES.join(', ')}`);
+}
+
+/** Loads the dataset a spec describes. */
+export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
+  const name = parseDatasetName(spec.name);
+  if (spec.trainLimit !== undefined && !(Number.isInteger(spec.trainLimit) && spec.trainLimit >= 1)) {
+    throw new DataError(`trainLimit must be an integer ≥ 1, got ${spec.trainLimit}`);
+  }
+  switch (name) {
+    case 'faces':
+      return limitTrain(generateFaces({ seed: spec.seed ?? 0 }), spec.trainLimit);
+    case 'mnist':
+      return loadMnist({ trainLimit: spec.trainLimit, testLimit: spec.testLimit, dir: spec.path });
+    case 'fashion-mnist':
+      return loadFashionMnist({ trainLimit: spec.trainLimit, testLimit: spec.testLimit, dir: spec.path });
+    case 'folder': {
+      if (!spec.path) throw new DataError(`dataset 'folder' needs a path to a folder of PNG images`);
+      const d = loadImageFolder(spec.path, { height: spec.height, width: spec.width, channels: spec.channels, seed: spec.seed ?? 0 });
+      return limitTrain(d, spec.trainLimit);
+    }
+  }
+}
+
+/** Keeps the first `limit` training images (all when undefined). */
+function limitTrain(d: Dataset, limit: number | undefined): Dataset {
+  if (limit === undefined || limit >= d.train.count) return d;
+  const size = d.height * d.width * d.channels;
+  const t = d.train;
+  const train: ImageSet = {
+    images: t.images.slice(0, limit * size),
+    count: limit,
+    ...(t.labels && { labels: t.labels.slice(0, limit) }),
+    ...(t.params && { params: t.params.slice(0, limit * 2) }),
+    ...(t.files && { files: t.files.slice(0, limit) }),
+  };
+  return { ...d, train };
+}

@@ -1,0 +1,229 @@
+/**
+ * `Conv2DBackpropInput` for the wasm backend. The stock kernel is a scalar C++ loop that dominated
+ * the training step; it is also the forward pass of `conv2dTranspose` (our decoder). With
+ * W: [KH,KW,Ci,Co], dy: [N,OH,OW,Co], strides s and forward padding (top,left):
+ *
+ *   dx[n,ih,iw,ci] = Σ_{kh,kw,co : oh·sh+kh = ih+top, ow·sw+kw = iw+left} dy[n,oh,ow,co] · W[kh,kw,ci,co]
+ *
+ * Textbook form (`conv2dBackpropInputZeroInsert`): insert s−1 zeros between the rows/columns of dy
+ * and run a stride-1 Conv2D (XNNPACK) with the spatially flipped filter, in/out channels swapped,
+ * padding K−1−top. Three quarters of that convolution multiply inserted zeros when s = 2.
+ *
+ * Default form (`conv2dBackpropInputPolyphase`), same sum without the zeros: split the output rows
+ * by phase. With e = ih+top = s·a + q (0 ≤ q < s), the taps that reach row ih are kh = q + s·j,
+ * oh = a − j, so dx[ih] = Σ_j dy[a−j] · W[q+s·j]: for every phase q a stride-1 convolution of dy
+ * itself with a T = ⌈K/s⌉-tap sub-filter. The s_h·s_w sub-filters are stacked along the output
+ * channels of one filter [Th,Tw,Co,sh·sw·Ci] (taps past K are zero), so ONE XNNPACK Conv2D over
+ * dy computes Z[n,a,b,(qh,qw,ci)] for every phase, and dx[n,ih,iw,ci] = Z[n,a,b,(qh,qw,ci)] with
+ * s·a+q = ih+top (rows, and the same for columns). That last gather (a depth-to-space plus a crop
+ * of at most s−1 leading rows) and the filter re-ordering are plain JS loops over wasm memory.
+ */
+import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { assertNHWC, explicitPad, free, heapF32, runWasm, sameShape, view } from './util.js';
+import type { BackendWasm, ConvPad } from './util.js';
+
+type Shape4 = [number, number, number, number];
+
+interface Args {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: BackendWasm;
+  attrs: Conv2DBackpropInputAttrs;
+}
+
+function convInfoOf(args: Args): backend_util.Conv2DInfo {
+  const { inputs, attrs } = args;
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
+  assertNHWC(Conv2DBackpropInput, dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    inputShape as Shape4,
+    inputs.filter.shape as Shape4,
+    strides,
+    1,
+    pad as ConvPad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  if (!sameShape(inputs.dy.shape, expected)) {
+    throw new Error(`${Conv2DBackpropInput}: dy has shape [${inputs.dy.shape}], expected [${expected}]`);
+  }
+  return info;
+}
+
+/** The geometry of one spatial axis for the polyphase form. */
+interface Axis {
+  taps: number; // T = ⌈K/s⌉ taps per phase
+  padBefore: number; // Conv2D padding in front of dy
+  padAfter: number; // and behind it
+  rows: number; // rows of Z along this axis
+  offset: number; // dx[i] reads the flattened (a,q) index i + offset
+}
+
+function polyphaseAxis(k: number, s: number, top: number, inSize: number, outSize: number): Axis {
+  const taps = Math.ceil(k / s);
+  const first = Math.floor(top / s); // first a that dx needs
+  const last = Math.floor((top + inSize - 1) / s); // last a that dx needs
+  const padBefore = Math.max(0, taps - 1 - first);
+  const start = taps - 1 - padBefore; // the a of Z's first row (≤ first)
+  const padAfter = Math.max(0, last - outSize + 1);
+  const rows = outSize + padBefore + padAfter - taps + 1;
+  return { taps, padBefore, padAfter, rows, offset: top - start * s };
+}
+
+export function conv2dBackpropInputPolyphase(args: Args): TensorInfo {
+  const info = convInfoOf(args);
+  const { backend } = args;
+  const { dy, filter } = args.inputs;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const ax = polyphaseAxis(kh, sh, info.padInfo.top, h, info.outHeight);
+  const ay = polyphaseAxis(kw, sw, info.padInfo.left, w, info.outWidth);
+  const phases = sh * sw;
+  const zc = phases * ci; // channels of Z
+
+  // F[t,u,co,qh,qw,ci] = W[qh + sh·(Th−1−t), qw + sw·(Tw−1−u), ci, co], zero past the filter.
+  const f = backend.makeOutput([ax.taps, ay.taps, co, zc], 'float32');
+  {
+    const src = heapF32(backend, filter);
+    const dst = heapF32(backend, f);
+    dst.fill(0);
+    for (let t = 0; t < ax.taps; t++) {
+      for (let qh = 0; qh < sh; qh++) {
+        const r = qh + sh * (ax.taps - 1 - t);
+        if (r >= kh) continue;
+        for (let u = 0; u < ay.taps; u++) {
+          for (let qw = 0; qw < sw; qw++) {
+            const c = qw + sw * (ay.taps - 1 - u);
+            if (c >= kw) continue;
+            const srcBase = (r * kw + c) * ci * co; // W[r,c,:,:], laid out [ci][co]
+            const dstBase = (t * ay.taps + u) * co * zc + (qh * sw + qw) * ci; // F[t,u,:,(qh,qw,:)]
+            for (let i = 0; i < ci; i++) {
+              const s0 = srcBase + i * co;
+              const d0 = dstBase + i;
+              for (let o = 0; o < co; o++) dst[d0 + o * zc] = src[s0 + o];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  const z = runWasm(
+    'Conv2D',
+    backend,
+    { x: dy, filter: f },
+    {
+      strides: [1, 1],
+      dilations: [1, 1],
+      pad: explicitPad(ax.padBefore, ax.padAfter, ay.padBefore, ay.padAfter),
+      dataFormat: 'NHWC',
+    },
+  ); // [N, rows_h, rows_w, sh·sw·Ci]
+  free(backend, f);
+
+  if (phases === 1 && ax.offset === 0 && ay.offset === 0 && ax.rows === h && ay.rows === w) {
+    return z; // stride 1 and nothing to crop: Z is dx
+  }
+
+  const out = backend.makeOutput([n, h, w, ci], 'float32');
+  const zv = heapF32(backend, z);
+  const dx = heapF32(backend, out);
+  const zRow = ay.rows * zc;
+  const zImage = ax.rows * zRow;
+  // column part of the source index, the same for every row: b·zc + qw·ci
+  const colSrc = new Int32Array(w);
+  for (let iw = 0; iw < w; iw++) {
+    const e = iw + ay.offset;
+    const b = Math.floor(e / sw);
+    colSrc[iw] = b * zc + (e - b * sw) * ci;
+  }
+  let d = 0;
+  for (let b0 = 0; b0 < n; b0++) {
+    for (let ih = 0; ih < h; ih++) {
+      const e = ih + ax.offset;
+      const a = Math.floor(e / sh);
+      const rowBase = b0 * zImage + a * zRow + (e - a * sh) * sw * ci;
+      if (ci >= 16) {
+        for (let iw = 0; iw < w; iw++, d += ci) {
+          const s0 = rowBase + colSrc[iw];
+          dx.set(zv.subarray(s0, s0 + ci), d);
+        }
+      } else {
+        for (let iw = 0; iw < w; iw++) {
+          const s0 = rowBase + colSrc[iw];
+          for (let i = 0; i < ci; i++) dx[d++] = zv[s0 + i];
+        }
+      }
+    }
+  }
+  free(backend, z);
+  return out;
+}
+
+export function conv2dBackpropInputZeroInsert(args: Args): TensorInfo {
+  const info = convInfoOf(args);
+  const { backend } = args;
+  const { dy, filter } = args.inputs;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+
+  // dy with s−1 zeros after every row and column: [N, OH·sh, OW·sw, Co]
+  let dyz = dy;
+  if (sh > 1 || sw > 1) {
+    const padded = runWasm(
+      'PadV2',
+      backend,
+      { x: view(dy, [n, oh, 1, ow, 1, co]) },
+      {
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
+    dyz = view(padded, [n, oh * sh, ow * sw, co]);
+  }
+  // flipped filter with in/out channels swapped: [KH,KW,Co,Ci]
+  const flipped = runWasm('Reverse', backend, { x: filter }, { dims: [0, 1] });
+  const wT = runWasm('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] });
+  free(backend, flipped);
+
+  const startH = Math.max(0, top - (kh - 1));
+  const startW = Math.max(0, left - (kw - 1));
+  const padTop = Math.max(0, kh - 1 - top);
+  const padLeft = Math.max(0, kw - 1 - left);
+  const padBottom = Math.max(0, startH + h + kh - 1 - oh * sh - padTop);
+  const padRight = Math.max(0, startW + w + kw - 1 - ow * sw - padLeft);
+  const full = runWasm(
+    'Conv2D',
+    backend,
+    { x: dyz, filter: wT },
+    {
+      strides: [1, 1],
+      dilations: [1, 1],
+      pad: explicitPad(padTop, padBottom, padLeft, padRight),
+      dataFormat: 'NHWC',
+    },
+  );
+  free(backend, wT);
+  if (dyz !== dy) free(backend, dyz);
+  if (startH === 0 && startW === 0 && full.shape[1] === h && full.shape[2] === w) return full;
+  const dx = runWasm('Slice', backend, { x: full }, { begin: [0, startH, startW, 0], size: [n, h, w, ci] });
+  free(backend, full);
+  return dx;
+}
+
+export const conv2dBackpropInputConfig: KernelConfig = {
+  kernelName: Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropInputPolyphase as unknown as KernelFunc,
+};

@@ -1,0 +1,111 @@
+/**
+ * The evidence lower bound (seed 000), per example, in nats:
+ *
+ *   log p(x) ≥ ELBO(x) = E_q[ log p(x|z) ] − KL( q(z|x) ‖ p(z) )
+ *                      = E_q[ log p(x|z) + log p(z) − log q(z|x) ],   z ~ q(z|x).
+ *
+ * Sign convention: every term here is a log-density or a KL, as in the formulas. `reconstruction`
+ * is E[log p(x|z)] (higher is better, NOT a loss), `kl` ≥ 0, `elbo` = reconstruction − β·kl
+ * (higher is better). The training loss is `negElboLoss(terms)` = mean over the batch of −elbo.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { logNormalDiag, logStandardNormal, reparameterize } from './gaussian.js';
+import { klAnalytic, klMonteCarlo, type KlMode } from './kl.js';
+import { logPxGivenZ, type Likelihood } from './likelihood.js';
+
+/** Per-example ELBO terms, each of shape [B], in nats. */
+export interface ElboTerms {
+  /** reconstruction − β·kl (the true ELBO when β = 1). Higher is better. */
+  elbo: tf.Tensor;
+  /** E_q[log p(x|z)], a log-density (≤ 0 for Bernoulli; includes −½·d·log 2πσ² for Gaussian). */
+  reconstruction: tf.Tensor;
+  /** KL(q(z|x) ‖ p(z)), not multiplied by β. */
+  kl: tf.Tensor;
+}
+
+/** The decoder: z [N, D] → the likelihood's parameters (means or logits), shape [N, ...x's per-example shape]. */
+export type Decode = (z: tf.Tensor2D) => tf.Tensor;
+
+/** What every ELBO / IWAE function needs: data, encoder output, decoder and likelihood. */
+export interface ElboInputs {
+  /** Data, [B, ...]. */
+  x: tf.Tensor;
+  /** Encoder output, [B, D]. */
+  mu: tf.Tensor;
+  /** Encoder output log σ², [B, D]. */
+  logvar: tf.Tensor;
+  decode: Decode;
+  likelihood: Likelihood;
+}
+
+/**
+ * Seed 000's training objective with one sample per example:
+ *   elbo ≈ log p(x|z*) − β·KL( q(z|x) ‖ p(z) ),   z* = mu + exp(½·logvar)·eps.
+ * kl 'analytic' uses ½Σ(mu² + exp(logvar) − logvar − 1); 'monte-carlo' uses log q(z*|x) − log p(z*).
+ * eps [B, D] (see `sampleEps`); gradients flow to mu, logvar and the decoder's weights.
+ */
+export function elboSingleSample(
+  args: ElboInputs & { eps: tf.Tensor; beta?: number; kl?: KlMode },
+): ElboTerms {
+  const { x, mu, logvar, decode, likelihood, eps, beta = 1, kl: klMode = 'analytic' } = args;
+  return tf.tidy(() => {
+    const z = reparameterize(mu, logvar, eps) as tf.Tensor2D;
+    const reconstruction = logPxGivenZ(likelihood, x, decode(z));
+    const kl = klMode === 'analytic' ? klAnalytic(mu, logvar) : klMonteCarlo(z, mu, logvar);
+    return { elbo: tf.sub(reconstruction, tf.mul(kl, beta)), reconstruction, kl };
+  });
+}
+
+/**
+ * The three log-densities at k samples per example, z_j = mu + exp(½·logvar)·eps_j, each [k, B]:
+ * log p(x|z_j), log p(z_j), log q(z_j|x). The decoder sees z reshaped to [k·B, D] (sample-major:
+ * row j·B + i is sample j of example i) and x tiled k times to match.
+ */
+export function sampleLogDensities(
+  args: ElboInputs & { eps: tf.Tensor },
+): { logPxGivenZ: tf.Tensor2D; logPz: tf.Tensor2D; logQz: tf.Tensor2D } {
+  const { x, mu, logvar, decode, likelihood, eps } = args;
+  return tf.tidy(() => {
+    const [k, b, d] = eps.shape;
+    const z = reparameterize(mu, logvar, eps); // [k, B, D]
+    const xTiled = tf.tile(x, [k, ...x.shape.slice(1).map(() => 1)]); // [k·B, ...]
+    const logPxz = logPxGivenZ(likelihood, xTiled, decode(tf.reshape(z, [k * b, d]))); // [k·B]
+    return {
+      logPxGivenZ: tf.reshape(logPxz, [k, b]) as tf.Tensor2D,
+      logPz: logStandardNormal(z) as tf.Tensor2D,
+      logQz: logNormalDiag(z, mu, logvar) as tf.Tensor2D,
+    };
+  });
+}
+
+/**
+ * log importance weights log w_j = log p(x|z_j) + log p(z_j) − log q(z_j|x), z_j ~ q(z|x).
+ * eps [k, B, D] → [k, B].
+ */
+export function logImportanceWeights(args: ElboInputs & { eps: tf.Tensor }): tf.Tensor2D {
+  return tf.tidy(() => {
+    const t = sampleLogDensities(args);
+    return tf.sub(tf.add(t.logPxGivenZ, t.logPz), t.logQz);
+  });
+}
+
+/**
+ * Seed 000's k-sample estimate:
+ *   ELBO ≈ 1/k Σ_j [ log p(x|z_j) + log p(z_j) − log q(z_j|x) ],   z_j = mu + exp(½·logvar)·eps_j,
+ * split as reconstruction = 1/k Σ_j log p(x|z_j) and kl = 1/k Σ_j [log q(z_j|x) − log p(z_j)];
+ * elbo = reconstruction − β·kl. eps [k, B, D].
+ */
+export function elboKSamples(args: ElboInputs & { eps: tf.Tensor; beta?: number }): ElboTerms {
+  const { beta = 1 } = args;
+  return tf.tidy(() => {
+    const t = sampleLogDensities(args);
+    const reconstruction = tf.mean(t.logPxGivenZ, 0);
+    const kl = tf.mean(tf.sub(t.logQz, t.logPz), 0);
+    return { elbo: tf.sub(reconstruction, tf.mul(kl, beta)), reconstruction, kl };
+  });
+}
+
+/** The training loss (seed 000): mean over the batch of −elbo, a scalar in nats per example. */
+export function negElboLoss(terms: ElboTerms): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.mean(terms.elbo)) as tf.Scalar);
+}

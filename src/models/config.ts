@@ -1,0 +1,144 @@
+/**
+ * Model configuration: a plain object with defaults (nanoGPT style), validated with clear errors.
+ *
+ * Two families:
+ * - `conv`: the convolutional VAE of seed 000 (3x32x32, conv 32/64/128 stride 2, 2048 -> latent;
+ *   decoder latent -> 2048 -> transposed convs 64/32/3), generalised to image size, channels,
+ *   filters and latent size.
+ * - `mlp`: MLP VAEs (seed 001: tanh; seed 002: two LeakyReLU(0.2) layers; the PyTorch example:
+ *   ReLU 400 / 20).
+ */
+import { UserError } from '../errors.js';
+
+export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' };
+export type Activation = 'relu' | 'tanh' | 'leakyRelu';
+
+export interface ConvModelConfig {
+  kind: 'conv';
+  height: number;
+  width: number;
+  channels: number;
+  latent: number;
+  /** Encoder filters per stride-2 conv; the decoder mirrors them. Seed 000: [32, 64, 128]. */
+  filters: number[];
+  likelihood: LikelihoodConfig;
+}
+
+export interface MlpModelConfig {
+  kind: 'mlp';
+  height: number;
+  width: number;
+  channels: number;
+  latent: number;
+  /** Hidden layer sizes of the encoder; the decoder mirrors them. */
+  hidden: number[];
+  activation: Activation;
+  likelihood: LikelihoodConfig;
+}
+
+export type ModelConfig = ConvModelConfig | MlpModelConfig;
+
+/** The seed-000 model: 3x32x32 faces, 2-D latent, Gaussian likelihood with sigma^2 = 1. */
+export const SEED000_CONV: ConvModelConfig = {
+  kind: 'conv',
+  height: 32,
+  width: 32,
+  channels: 3,
+  latent: 2,
+  filters: [32, 64, 128],
+  likelihood: { kind: 'gaussian', sigma2: 1 },
+};
+
+/** The well-known PyTorch example: 784-400-20, ReLU, Bernoulli. */
+export const MLP_400_20: MlpModelConfig = {
+  kind: 'mlp',
+  height: 28,
+  width: 28,
+  channels: 1,
+  latent: 20,
+  hidden: [400],
+  activation: 'relu',
+  likelihood: { kind: 'bernoulli' },
+};
+
+/** Named presets for `--model`. */
+export const PRESETS: Record<string, ModelConfig> = {
+  conv: SEED000_CONV,
+  mlp: MLP_400_20,
+  // seed 001: one tanh hidden layer
+  'mlp-tanh': { ...MLP_400_20, hidden: [500], activation: 'tanh' },
+  // seed 002: two LeakyReLU(0.2) hidden layers
+  'mlp-leaky': { ...MLP_400_20, hidden: [400, 400], activation: 'leakyRelu', latent: 200 },
+};
+
+const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+
+/**
+ * Checks a config (for example one read from run.json or built from CLI flags) and returns it
+ * typed; throws UserError naming the first bad field.
+ */
+export function validateModelConfig(c: unknown): ModelConfig {
+  if (typeof c !== 'object' || c === null) throw new UserError('model config must be an object');
+  const o = c as Record<string, unknown>;
+  const need = (cond: boolean, msg: string): void => {
+    if (!cond) throw new UserError(`invalid model config: ${msg}`);
+  };
+  need(o.kind === 'conv' || o.kind === 'mlp', `kind must be 'conv' or 'mlp' (got ${JSON.stringify(o.kind)})`);
+  for (const k of ['height', 'width', 'channels', 'latent']) need(isPosInt(o[k]), `${k} must be a positive integer (got ${JSON.stringify(o[k])})`);
+  const lik = o.likelihood as Record<string, unknown> | undefined;
+  need(typeof lik === 'object' && lik !== null && (lik.kind === 'gaussian' || lik.kind === 'bernoulli'), "likelihood.kind must be 'gaussian' or 'bernoulli'");
+  if (lik!.kind === 'gaussian') need(typeof lik!.sigma2 === 'number' && (lik!.sigma2 as number) > 0, 'likelihood.sigma2 must be a positive number');
+  if (o.kind === 'conv') {
+    const f = o.filters;
+    need(Array.isArray(f) && f.length > 0 && f.every(isPosInt), 'filters must be a non-empty list of positive integers');
+    const down = 2 ** (f as number[]).length;
+    need((o.height as number) % down === 0 && (o.width as number) % down === 0,
+      `height and width (${o.height}x${o.width}) must be divisible by 2^${(f as number[]).length} = ${down} for ${(f as number[]).length} stride-2 convolutions`);
+  } else {
+    const h = o.hidden;
+    need(Array.isArray(h) && h.every(isPosInt), 'hidden must be a list of positive integers');
+    need(o.activation === 'relu' || o.activation === 'tanh' || o.activation === 'leakyRelu', "activation must be 'relu', 'tanh' or 'leakyRelu'");
+  }
+  return c as ModelConfig;
+}
+
+/** Human-readable one-line description, e.g. for the start of `vae train`. */
+export function describeModel(c: ModelConfig): string {
+  const lik = c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2})` : 'Bernoulli';
+  const shape = `${c.channels}x${c.height}x${c.width}`;
+  if (c.kind === 'conv') return `conv VAE ${shape}, filters ${c.filters.join('/')}, latent ${c.latent}, ${lik}`;
+  return `MLP VAE ${c.height * c.width * c.channels}-${c.hidden.join('-')}-${c.latent} (${c.activation}), ${lik}`;
+}
+
+export interface ModelOverrides {
+  latent?: number;
+  hidden?: number[];
+  filters?: number[];
+  activation?: Activation;
+  likelihood?: LikelihoodConfig;
+}
+
+/**
+ * A preset adapted to a dataset's image shape: height, width and channels come from the data;
+ * a conv preset drops its last stride-2 stages until the image size is divisible (28x28 MNIST
+ * keeps two: 28 -> 14 -> 7). Overrides replace fields, then the result is validated.
+ */
+export function fitModelToData(
+  preset: ModelConfig, shape: { height: number; width: number; channels: number }, overrides: ModelOverrides = {},
+): ModelConfig {
+  const base = { ...preset, height: shape.height, width: shape.width, channels: shape.channels };
+  let config: ModelConfig;
+  if (base.kind === 'conv') {
+    let filters = overrides.filters ?? base.filters;
+    if (!overrides.filters) {
+      while (filters.length > 1 && (shape.height % 2 ** filters.length !== 0 || shape.width % 2 ** filters.length !== 0)) filters = filters.slice(0, -1);
+    }
+    config = { ...base, filters, latent: overrides.latent ?? base.latent, likelihood: overrides.likelihood ?? base.likelihood };
+  } else {
+    config = {
+      ...base, hidden: overrides.hidden ?? base.hidden, activation: overrides.activation ?? base.activation,
+      latent: overrides.latent ?? base.latent, likelihood: overrides.likelihood ?? base.likelihood,
+    };
+  }
+  return validateModelConfig(config);
+}

@@ -1,0 +1,62 @@
+/**
+ * The VAE: an encoder q(z|x) = N(mu, diag(exp(logvar))) and a decoder p(x|z) whose parameters
+ * (means or logits) have the image's shape. Thin on purpose: the math lives in src/math.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config.js';
+import { buildModel, countParams, type EncoderDecoder } from './build.js';
+
+export interface Posterior {
+  mu: tf.Tensor2D;
+  logvar: tf.Tensor2D;
+}
+
+export class Vae {
+  constructor(
+    readonly config: ModelConfig,
+    readonly encoder: tf.LayersModel,
+    readonly decoder: tf.LayersModel,
+  ) {}
+
+  static create(config: ModelConfig, seed = 0): Vae {
+    const m: EncoderDecoder = buildModel(config, seed);
+    return new Vae(config, m.encoder, m.decoder);
+  }
+
+  /** Image shape [H, W, C] of one example. */
+  get imageShape(): [number, number, number] {
+    return [this.config.height, this.config.width, this.config.channels];
+  }
+
+  /** q(z|x): x [B, H, W, C] -> mu, logvar [B, latent]. Differentiable. */
+  encode(x: tf.Tensor4D, training = false): Posterior {
+    const [mu, logvar] = this.encoder.apply(x, { training }) as tf.Tensor2D[];
+    return { mu, logvar };
+  }
+
+  /** Parameters of p(x|z): means (Gaussian) or logits (Bernoulli), shape [B, H, W, C]. */
+  decode(z: tf.Tensor2D, training = false): tf.Tensor4D {
+    return this.decoder.apply(z, { training }) as tf.Tensor4D;
+  }
+
+  /** Pixel intensities to show for z: the means, i.e. sigmoid(logits) for a Bernoulli decoder. */
+  decodeMean(z: tf.Tensor2D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const out = this.decode(z);
+      return this.config.likelihood.kind === 'bernoulli' ? tf.sigmoid(out) : out;
+    });
+  }
+
+  get trainableWeights(): tf.Variable[] {
+    return [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+  }
+
+  paramCounts(): { encoder: number; decoder: number } {
+    return { encoder: countParams(this.encoder), decoder: countParams(this.decoder) };
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.decoder.dispose();
+  }
+}

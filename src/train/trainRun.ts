@@ -1,0 +1,132 @@
+/**
+ * Trains a run folder from scratch or resumes it: the loop over epochs around `Trainer`, with
+ * checkpoints (best + last state), history, and the latent-grid snapshots of 2-D faces runs.
+ */
+import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadDataset, type DatasetSpec } from '../data/load.js';
+import { parameterGrid, renderParams } from '../data/faces.js';
+import type { ModelConfig } from '../models/config.js';
+import { Vae } from '../models/vae.js';
+import type { EpochRecord } from './history.js';
+import { DivergedError, Trainer, type StepInfo, type TrainOptions } from './trainer.js';
+import { writeJsonAtomic } from './files.js';
+import {
+  RUN_FORMAT, latentGridFile, loadState, readLatentGrid, readRun, runFile, saveBest, saveState, writeRun,
+  type LatentGridSnapshot, type RunJson,
+} from './run.js';
+
+export interface TrainRunArgs {
+  dir: string;
+  model: ModelConfig;
+  dataset: DatasetSpec;
+  options: TrainOptions;
+  /** Continue the run in `dir` from its saved state (weights, Adam, epoch, RNG). */
+  resume?: boolean;
+  /** Already loaded data (tests, or a caller that loaded it to show a preview). */
+  data?: Dataset;
+  onStart?(info: { run: RunJson; data: Dataset; startEpoch: number }): void;
+  onStep?(s: StepInfo): void;
+  onEpoch?(rec: EpochRecord, run: RunJson): void;
+}
+
+export const GRID_N = 10;
+
+/** Whether the run records the parameter-grid encodings every epoch (2-D faces runs). */
+export function tracksLatentGrid(run: Pick<RunJson, 'model' | 'dataset'>): boolean {
+  return run.dataset.name === 'faces' && run.model.latent === 2;
+}
+
+function encodeGridMeans(vae: Vae, gridImages: Float32Array): number[] {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(gridImages, [GRID_N * GRID_N, ...vae.imageShape]);
+    return Array.from(vae.encode(x).mu.dataSync());
+  });
+}
+
+export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
+  const { dir, options } = args;
+  let run: RunJson;
+  let vae: Vae;
+  const data = args.data ?? (await loadDataset(args.resume ? readRun(dir).dataset : args.dataset));
+  let trainer: Trainer;
+
+  if (args.resume) {
+    run = readRun(dir);
+    if (run.epochsDone === 0 || !run.rngState) throw new UserError(`${runFile(dir)}: nothing to resume (no completed epoch)`);
+    if (options.epochs <= run.epochsDone) {
+      throw new UserError(`run ${dir} already has ${run.epochsDone} epochs; pass --epochs N with N > ${run.epochsDone} to continue`);
+    }
+    // the saved options win, except the new total epoch count
+    run.training = { ...run.training, epochs: options.epochs };
+    run.status = 'running';
+    const optimizer = tf.train.adam(run.training.learningRate);
+    vae = await loadState(dir, optimizer);
+    trainer = new Trainer(vae, data, run.training, optimizer);
+    trainer.rng.setState(run.rngState);
+  } else {
+    if (fs.existsSync(runFile(dir))) {
+      throw new UserError(`${dir} already holds a run; use --resume to continue it or choose another --out`);
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    vae = Vae.create(args.model, options.seed);
+    trainer = new Trainer(vae, data, options);
+    run = {
+      format: RUN_FORMAT, version: 1, model: args.model, dataset: args.dataset, training: options,
+      backend: tf.getBackend(), versions: { tfjs: tf.version.tfjs, node: process.version },
+      paramCounts: vae.paramCounts(), history: [], bestEpoch: null, epochsDone: 0, rngState: null,
+      status: 'running', createdAt: new Date().toISOString(), updatedAt: '',
+    };
+    writeRun(dir, run);
+  }
+  run.backend = tf.getBackend();
+
+  const trackGrid = tracksLatentGrid(run);
+  const gridParams = trackGrid ? parameterGrid(GRID_N) : null;
+  const gridImages = gridParams ? renderParams(gridParams) : null;
+  let grid: LatentGridSnapshot | null = null;
+  if (trackGrid && gridParams && gridImages) {
+    grid = (args.resume ? readLatentGrid(dir) : null) ?? { n: GRID_N, params: Array.from(gridParams), epochs: [] };
+    grid.epochs = grid.epochs.filter((e) => e.epoch <= run.epochsDone);
+    if (grid.epochs.length === 0) grid.epochs.push({ epoch: 0, mu: encodeGridMeans(vae, gridImages) });
+    writeJsonAtomic(latentGridFile(dir), grid);
+  }
+
+  args.onStart?.({ run, data, startEpoch: run.epochsDone + 1 });
+  try {
+    for (let epoch = run.epochsDone + 1; epoch <= run.training.epochs; epoch++) {
+      const rec = trainer.trainEpoch(epoch, args.onStep);
+      run.history = run.history.filter((h) => h.epoch < epoch);
+      run.history.push(rec);
+      const best = run.bestEpoch === null ? Infinity : (run.history.find((h) => h.epoch === run.bestEpoch)?.validation.loss ?? Infinity);
+      if (rec.validation.loss < best) {
+        await saveBest(dir, vae, epoch);
+        run.bestEpoch = epoch;
+      }
+      await saveState(dir, vae, trainer.optimizer, epoch);
+      if (grid && gridImages) {
+        grid.epochs.push({ epoch, mu: encodeGridMeans(vae, gridImages) });
+        writeJsonAtomic(latentGridFile(dir), grid);
+      }
+      run.epochsDone = epoch;
+      run.rngState = trainer.getRngState();
+      if (epoch === run.training.epochs) run.status = 'done';
+      writeRun(dir, run);
+      args.onEpoch?.(rec, run);
+    }
+  } catch (e) {
+    if (e instanceof DivergedError) {
+      // leave the last good checkpoint untouched; only mark the run
+      const saved = readRun(dir);
+      saved.status = 'diverged';
+      writeRun(dir, saved);
+    }
+    throw e;
+  } finally {
+    trainer.optimizer.dispose();
+    vae.dispose();
+  }
+  return run;
+}
