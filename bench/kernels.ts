@@ -8,6 +8,7 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import { useBackend } from '../src/engine/backend.js';
 import { stockWasmKernel } from '../src/engine/kernels/register.js';
 import {
+  conv2dBackpropInputPerPhase,
   conv2dBackpropInputPolyphase,
   conv2dBackpropInputZeroInsert,
 } from '../src/engine/kernels/conv2dBackpropInput.js';
@@ -67,7 +68,7 @@ export async function benchKernels(): Promise<void> {
 
   console.log(`wasm conv kernels, seed-000 shapes, batch ${BATCH} (median ms)`);
   console.log(
-    `${'layer'.padEnd(24)} ${'BPInput stock'.padStart(13)} ${'polyphase'.padStart(9)} ${'zero-ins'.padStart(8)} ${'BPFilter'.padStart(8)} ${'Conv2D fwd'.padStart(10)}`,
+    `${'layer'.padEnd(24)} ${'BPInput stock'.padStart(13)} ${'polyphase'.padStart(9)} ${'perphase'.padStart(8)} ${'zero-ins'.padStart(8)} ${'BPFilter'.padStart(8)} ${'Conv2D fwd'.padStart(10)}`,
   );
   for (const layer of LAYERS) {
     const info = tf.backend_util.computeConv2DInfo(layer.x, layer.filter, layer.stride, 1, layer.pad);
@@ -84,10 +85,11 @@ export async function benchKernels(): Promise<void> {
       : NaN;
     const polyMs = time(once(() => conv2dBackpropInputPolyphase(args)));
     const zeroMs = time(once(() => conv2dBackpropInputZeroInsert(args)));
+    const phaseMs = time(once(() => conv2dBackpropInputPerPhase(args)));
     const filterMs = time(once(() => conv2dBackpropFilterWasm({ inputs: { x, dy }, backend, attrs: filterAttrs as never })));
     const fwdMs = time(() => tf.dispose(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, layer.stride, layer.pad)));
     console.log(
-      `${layer.name.padEnd(24)} ${fmt(stockMs).padStart(13)} ${fmt(polyMs).padStart(9)} ${fmt(zeroMs)} ${fmt(filterMs)} ${fmt(fwdMs).padStart(10)}`,
+      `${layer.name.padEnd(24)} ${fmt(stockMs).padStart(13)} ${fmt(polyMs).padStart(9)} ${fmt(phaseMs)} ${fmt(zeroMs)} ${fmt(filterMs)} ${fmt(fwdMs).padStart(10)}`,
     );
     tf.dispose([x, w, dy]);
   }

@@ -252,10 +252,16 @@ function axisFor(
   return niceAxis(extent[0], extent[1], count, options);
 }
 
-/** Widen a data range by 1.5% each way so lines do not run along the frame (never below 0 for data >= 0). */
+/** Widen a data range by 2% each way (never below 0 for data >= 0). */
 function padExtent([lo, hi]: [number, number]): [number, number] {
-  const pad = (hi - lo) * 0.015;
+  const pad = (hi - lo) * 0.02;
   return [lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad];
+}
+
+/** True when the data would run along the top or bottom of the frame (except data resting on 0). */
+function touchesEnds([lo, hi]: [number, number], [d0, d1]: [number, number]): boolean {
+  const tol = (d1 - d0) * 0.01;
+  return (lo - d0 < tol && !(lo === 0 && d0 === 0)) || d1 - hi < tol;
 }
 
 export interface PanelSpec {
@@ -290,7 +296,7 @@ export function layoutPanel(spec: PanelSpec, box: Rect, m: TextMetrics): { node:
     if (mk.y !== undefined && Number.isFinite(mk.y)) ys.push(mk.y);
   }
   const xExtent = finiteExtent(xs) ?? [0, 1];
-  const yExtent = padExtent(finiteExtent(ys) ?? [0, 1]);
+  const yExtent = finiteExtent(ys) ?? [0, 1];
   const integerX = spec.integerX ?? false;
 
   const tickH = m.height('tick');
@@ -300,7 +306,11 @@ export function layoutPanel(spec: PanelSpec, box: Rect, m: TextMetrics): { node:
   const plotBottom = Math.round(box.y + box.h - (5 + 6 + tickH + xLabelH + 4));
   const ph = Math.max(10, plotBottom - plotTop);
 
-  const yAxis = axisFor(yExtent, Math.max(2, Math.round(ph / 48)), spec.yDomain, { extend: true, integer: false });
+  const yCount = Math.max(2, Math.round(ph / 48));
+  let yAxis = axisFor(yExtent, yCount, spec.yDomain, { extend: true, integer: false });
+  if (!spec.yDomain && touchesEnds(yExtent, yAxis.domain)) {
+    yAxis = axisFor(padExtent(yExtent), yCount, undefined, { extend: true, integer: false });
+  }
   const yLabels = yAxis.ticks.map((t) => formatTick(t, yAxis.step));
   const yTickW = Math.max(0, ...yLabels.map((l) => m.width(l, 'tick')));
   const yLabelW = spec.yLabel ? m.height('label') + 10 : 0;

@@ -194,7 +194,8 @@ export class Raster {
           const d = Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
           const across = clamp01(half + 0.5 - d);
           if (across <= 0) continue;
-          const cov = across * along(arc + t * len);
+          // +0.5: the first dash starts at the near edge of the first pixel, like a solid line
+          const cov = across * along(arc + t * len + 0.5);
           const k = (py - by0) * bw + (px - bx0);
           if (cov > coverage[k]) coverage[k] = cov;
         }

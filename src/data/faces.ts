@@ -127,20 +127,25 @@ export function faceColourIndex(u: number, v: number): number {
   const fu = u / FACE_RX, fv = (v - FACE_CY) / FACE_RY;
   const e = Math.sqrt(fu * fu + fv * fv);
   if (e <= 1) {
-    // Fringe over the top of the forehead.
-    if (v < fringeEdge(u)) return HAIR;
-    // Features, front to back.
-    if (inEllipse(au, v, EYE_CX, PUPIL_CY, PUPIL_R, PUPIL_R)) return PUPIL;
-    if (inEllipse(au, v, EYE_CX, EYE_CY, EYE_RX, EYE_RY)) return EYE_WHITE;
-    {
+    // Fringe over the top of the forehead (its edge is never below v = -0.18).
+    if (v < -0.18 && v < fringeEdge(u)) return HAIR;
+    // Features, front to back; the cheap band tests skip the shapes a row cannot touch.
+    if (v >= EYE_CY - EYE_RY && v <= EYE_CY + EYE_RY) {
+      if (inEllipse(au, v, EYE_CX, PUPIL_CY, PUPIL_R, PUPIL_R)) return PUPIL;
+      if (inEllipse(au, v, EYE_CX, EYE_CY, EYE_RX, EYE_RY)) return EYE_WHITE;
+    }
+    if (v >= BROW_CY - BROW_R - BROW_HALF_W && v <= BROW_CY - (BROW_R - BROW_HALF_W) * Math.cos(BROW_HALF_SPAN)) {
       // Eyebrows: arcs of a circle below them, thick BROW_HALF_W*2, spanning ±BROW_HALF_SPAN rad.
       const du = au - EYE_CX, dv = v - BROW_CY;
       const d = Math.sqrt(du * du + dv * dv);
       if (Math.abs(d - BROW_R) <= BROW_HALF_W && dv < 0 && Math.abs(Math.atan2(du, -dv)) <= BROW_HALF_SPAN) return BROW;
     }
-    if (v >= MOUTH_CY && inEllipse(u, v, 0, MOUTH_CY, MOUTH_RX, MOUTH_RY)) return MOUTH;
-    if (inEllipse(u, v, 0, NOSE_CY, NOSE_RX, NOSE_RY)) return SHADE;
-    if (inEllipse(au, v, BLUSH_CX, BLUSH_CY, BLUSH_RX, BLUSH_RY)) return BLUSH;
+    if (v >= MOUTH_CY) {
+      if (inEllipse(u, v, 0, MOUTH_CY, MOUTH_RX, MOUTH_RY)) return MOUTH;
+    } else if (v >= NOSE_CY - NOSE_RY) {
+      if (inEllipse(u, v, 0, NOSE_CY, NOSE_RX, NOSE_RY)) return SHADE;
+    }
+    if (v >= BLUSH_CY - BLUSH_RY && v <= BLUSH_CY + BLUSH_RY && inEllipse(au, v, BLUSH_CX, BLUSH_CY, BLUSH_RX, BLUSH_RY)) return BLUSH;
     // A thin outline where the oval meets the background (not under the hair).
     if (e > 1 - OUTLINE_W / FACE_RY && v > HAIR_BOTTOM - 0.02) return OUTLINE;
     return SKIN;

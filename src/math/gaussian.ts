@@ -15,7 +15,7 @@ export const LOG_2PI = Math.log(2 * Math.PI);
  * Broadcasts, so eps of shape [k, B, D] against mu, logvar of shape [B, D] gives k samples per example.
  */
 export function reparameterize(mu: tf.Tensor, logvar: tf.Tensor, eps: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.add(mu, tf.mul(tf.exp(logvar), eps)));
+  return tf.tidy(() => tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), eps)));
 }
 
 /**

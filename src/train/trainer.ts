@@ -127,7 +127,9 @@ export class Trainer {
           return negElboLoss(terms) as tf.Scalar;
         }, vars);
         this.optimizer.applyGradients(grads as NamedVariableMap);
-        return stats!.dataSync();
+        const v = stats!.dataSync();
+        stats!.dispose(); // kept out of variableGrads' scope, so ours to free
+        return v;
       });
       const reconstruction = -values[0];
       const kl = values[1];

@@ -105,7 +105,10 @@ describe('renderFace', () => {
     for (let y = 10; y < 20; y++) {
       for (let x = 0; x < W; x++) {
         const [r, g, b] = pixel(img, x, y);
-        if (r + g + b < 0.6) (x < 16 ? left++ : right++);
+        if (r + g + b < 0.6) {
+          if (x < 16) left++;
+          else right++;
+        }
       }
     }
     expect(left).toBeGreaterThan(0);

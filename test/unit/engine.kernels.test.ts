@@ -10,6 +10,7 @@ import { conv2dBackpropFilterConfig } from '../../src/engine/kernels/conv2dBackp
 import {
   conv2dBackpropInputConfig,
   conv2dBackpropInputPolyphase,
+  conv2dBackpropInputPerPhase,
   conv2dBackpropInputZeroInsert,
 } from '../../src/engine/kernels/conv2dBackpropInput.js';
 import type { BackendWasm } from '../../src/engine/kernels/util.js';
@@ -178,7 +179,7 @@ describe('Conv2DBackpropInput on wasm matches cpu (polyphase and zero-insertion 
       const dyT = tf.tensor4d(dy, dyShape);
       const wT = tf.tensor4d(w, fShape);
       const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', inputShape: xShape } as never;
-      for (const form of [conv2dBackpropInputPolyphase, conv2dBackpropInputZeroInsert]) {
+      for (const form of [conv2dBackpropInputPolyphase, conv2dBackpropInputPerPhase, conv2dBackpropInputZeroInsert]) {
         const out: TensorInfo = form({ inputs: { dy: dyT, filter: wT }, backend, attrs });
         expect(out.shape).toEqual(xShape);
         expectClose(backend.readSync(out.dataId) as Float32Array, ref, `dx (${form.name})`);

@@ -162,6 +162,99 @@ export function conv2dBackpropInputPolyphase(args: Args): TensorInfo {
   return out;
 }
 
+/** One output phase ρ (ih = s·m + ρ) along one axis, for the per-phase form. */
+interface Phase {
+  q: number; // filter taps of this phase are kh = q + s·j
+  taps: number; // how many: ⌈(K − q)/s⌉ (0 if q ≥ K)
+  rows: number; // output rows of this phase: ⌈(H − ρ)/s⌉
+  padBefore: number;
+  padAfter: number;
+  offset: number; // row m of the phase reads row m + offset of its convolution output
+}
+
+function phaseAxis(k: number, s: number, top: number, inSize: number, outSize: number): Phase[] {
+  const phases: Phase[] = [];
+  for (let rho = 0; rho < s; rho++) {
+    const q = (rho + top) % s;
+    const c = Math.floor((rho + top) / s); // dx row s·m+ρ is fed by dy rows m + c − j
+    const taps = q < k ? Math.ceil((k - q) / s) : 0;
+    const rows = Math.max(0, Math.ceil((inSize - rho) / s));
+    const padBefore = Math.max(0, taps - 1 - c);
+    const offset = Math.max(0, c - (taps - 1));
+    const padAfter = Math.max(0, rows + offset + taps - 1 - outSize - padBefore);
+    phases.push({ q, taps, rows, padBefore, padAfter, offset });
+  }
+  return phases;
+}
+
+export function conv2dBackpropInputPerPhase(args: Args): TensorInfo {
+  const info = convInfoOf(args);
+  const { backend } = args;
+  const { dy, filter } = args.inputs;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const rowPhases = phaseAxis(kh, sh, info.padInfo.top, h, info.outHeight);
+  const colPhases = phaseAxis(kw, sw, info.padInfo.left, w, info.outWidth);
+
+  const out = backend.makeOutput([n, h, w, ci], 'float32');
+  // rows/columns that no filter tap reaches (a filter smaller than the stride) stay zero
+  if (rowPhases.some((p) => p.taps === 0) || colPhases.some((p) => p.taps === 0)) heapF32(backend, out).fill(0);
+  for (let rho = 0; rho < sh; rho++) {
+    const pr = rowPhases[rho];
+    for (let sig = 0; sig < sw; sig++) {
+      const pc = colPhases[sig];
+      if (pr.rows === 0 || pc.rows === 0 || pr.taps === 0 || pc.taps === 0) continue;
+      // sub-filter F[t,u,co,ci] = W[q + sh·(Tq−1−t), r + sw·(Tr−1−u), ci, co]
+      const f = backend.makeOutput([pr.taps, pc.taps, co, ci], 'float32');
+      {
+        const src = heapF32(backend, filter);
+        const dst = heapF32(backend, f);
+        for (let t = 0; t < pr.taps; t++) {
+          const r = pr.q + sh * (pr.taps - 1 - t);
+          for (let u = 0; u < pc.taps; u++) {
+            const c = pc.q + sw * (pc.taps - 1 - u);
+            const srcBase = (r * kw + c) * ci * co;
+            const dstBase = (t * pc.taps + u) * co * ci;
+            for (let i = 0; i < ci; i++) {
+              const s0 = srcBase + i * co;
+              for (let o = 0; o < co; o++) dst[dstBase + o * ci + i] = src[s0 + o];
+            }
+          }
+        }
+      }
+      const z = runWasm(
+        'Conv2D',
+        backend,
+        { x: dy, filter: f },
+        {
+          strides: [1, 1],
+          dilations: [1, 1],
+          pad: explicitPad(pr.padBefore, pr.padAfter, pc.padBefore, pc.padAfter),
+          dataFormat: 'NHWC',
+        },
+      );
+      free(backend, f);
+      // dx[n, sh·m+ρ, sw·l+σ, :] = Z[n, m+offset_r, l+offset_c, :]
+      const zv = heapF32(backend, z);
+      const dx = heapF32(backend, out);
+      const zRows = z.shape[1];
+      const zCols = z.shape[2];
+      for (let b = 0; b < n; b++) {
+        for (let m = 0; m < pr.rows; m++) {
+          let s0 = ((b * zRows + m + pr.offset) * zCols + pc.offset) * ci;
+          let d0 = ((b * h + sh * m + rho) * w + sig) * ci;
+          const dStep = sw * ci;
+          for (let l = 0; l < pc.rows; l++, s0 += ci, d0 += dStep) {
+            for (let i = 0; i < ci; i++) dx[d0 + i] = zv[s0 + i];
+          }
+        }
+      }
+      free(backend, z);
+    }
+  }
+  return out;
+}
+
 export function conv2dBackpropInputZeroInsert(args: Args): TensorInfo {
   const info = convInfoOf(args);
   const { backend } = args;
