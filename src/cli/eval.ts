@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
 import { estimateLogPx } from '../math/iwae.js';
 import { Rng } from '../math/rng.js';
-import { evaluateElbo, prepareEvalImages } from '../train/trainer.js';
+import { evalSeed, evaluateElbo, prepareEvalImages } from '../train/trainer.js';
 import { loadRunModel } from '../train/run.js';
 import { action, choiceOption, intOption, printJson, startBackend } from './common.js';
 import { progressBar } from './progress.js';
@@ -43,7 +43,7 @@ export function registerEval(program: Command): void {
         const count = Math.min(o.limit ?? set.count, set.count);
         const size = data.height * data.width * data.channels;
         const images = prepareEvalImages(set, run.training.binarize, run.training.seed).subarray(0, count * size);
-        const terms = evaluateElbo(vae, images, count, run.training.seed ^ 0x5eed);
+        const terms = evaluateElbo(vae, images, count, evalSeed(run.training.seed));
         const result: Record<string, unknown> = {
           run: dir, split: splitName, examples: count, backend,
           negElbo: terms.loss, reconstruction: terms.reconstruction, kl: terms.kl,

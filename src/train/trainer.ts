@@ -65,6 +65,11 @@ export class DivergedError extends UserError {
 /** Seed used for the fixed eps and binarisation of validation/test data. */
 const EVAL_SEED = 0x5eed;
 
+/** The seed of a run's evaluation randomness (fixed eps, binarisation of held-out data). */
+export function evalSeed(trainingSeed: number): number {
+  return trainingSeed ^ EVAL_SEED;
+}
+
 export class Trainer {
   readonly optimizer: tf.AdamOptimizer;
   readonly rng: Rng;
@@ -85,7 +90,7 @@ export class Trainer {
     this.rng = new Rng(options.seed);
     this.likelihood = vae.config.likelihood;
     this.size = imageSize(data);
-    const fixed = new Rng(options.seed ^ EVAL_SEED);
+    const fixed = new Rng(evalSeed(options.seed));
     // static: one seeded sample of the training set, made once; dynamic: re-sampled per batch.
     this.trainImages =
       options.binarize === 'threshold' || options.binarize === 'static'
@@ -154,7 +159,7 @@ export class Trainer {
 
   /** Mean −ELBO, reconstruction (−E log p(x|z)) and analytic KL over `count` images, fixed eps. */
   evaluate(images: Float32Array, count: number, batchSize = 256): Terms {
-    return evaluateElbo(this.vae, images, count, this.options.seed ^ EVAL_SEED, batchSize);
+    return evaluateElbo(this.vae, images, count, evalSeed(this.options.seed), batchSize);
   }
 
   getRngState(): { s: RngState; spare: number | null } {
@@ -166,7 +171,7 @@ export class Trainer {
 export function prepareEvalImages(set: ImageSet, mode: BinarizeMode, seed: number): Float32Array {
   if (mode === 'none') return set.images;
   // threshold stays threshold; static and dynamic are evaluated on one fixed stochastic sample
-  return binarize(set.images, mode === 'threshold' ? 'threshold' : 'static', { rng: new Rng(seed ^ EVAL_SEED) });
+  return binarize(set.images, mode === 'threshold' ? 'threshold' : 'static', { rng: new Rng(evalSeed(seed)) });
 }
 
 /** Single-sample ELBO terms averaged over a set of images (no gradients, bounded memory). */

@@ -35,7 +35,8 @@ describe('checkpoints', () => {
     const a = (vae.decoder.predict(z) as tf.Tensor).dataSync();
     const b = (loaded.predict(z) as tf.Tensor).dataSync();
     expect(Array.from(b)).toEqual(Array.from(a));
-    tf.dispose([z, loaded]);
+    z.dispose();
+    loaded.dispose();
     vae.dispose();
   });
 

@@ -315,8 +315,20 @@ export function conv2dBackpropInputZeroInsert(args: Args): TensorInfo {
   return dx;
 }
 
+/**
+ * The registered kernel: one convolution per phase when dx has enough channels to fill XNNPACK's
+ * output tiles (no wasted multiplications), else the stacked-phase form (one convolution with
+ * s²·Ci output channels, which also serves stride 1 without a copy).
+ */
+export function conv2dBackpropInputWasm(args: Args): TensorInfo {
+  const { strides } = args.attrs;
+  const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+  const ci = args.inputs.filter.shape[2];
+  return sh * sw > 1 && ci >= 8 ? conv2dBackpropInputPerPhase(args) : conv2dBackpropInputPolyphase(args);
+}
+
 export const conv2dBackpropInputConfig: KernelConfig = {
   kernelName: Conv2DBackpropInput,
   backendName: 'wasm',
-  kernelFunc: conv2dBackpropInputPolyphase as unknown as KernelFunc,
+  kernelFunc: conv2dBackpropInputWasm as unknown as KernelFunc,
 };
