@@ -1,5 +1,6 @@
 /** The `vae` command line: one file per command, registered here. */
 import { Command, CommanderError } from 'commander';
+import * as tf from '@tensorflow/tfjs';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
 import { registerSample } from './sample.js';
@@ -10,6 +11,7 @@ import { registerInterpolate } from './interpolate.js';
 import { registerPlot } from './plot.js';
 import { registerData } from './dataPreview.js';
 import { registerStart } from './start.js';
+import { registerServe } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +29,7 @@ export function buildProgram(): Command {
   registerInterpolate(program);
   registerPlot(program);
   registerData(program);
+  registerServe(program);
   // bad arguments exit with status 2 (commander's default is 1); --help and --version exit 0
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride((err: CommanderError) => {
@@ -38,4 +41,6 @@ export function buildProgram(): Command {
   return program;
 }
 
+// production mode: no debug checks, and no advice to install tfjs-node (it cannot install offline)
+tf.env().set('PROD', true);
 await buildProgram().parseAsync(process.argv);

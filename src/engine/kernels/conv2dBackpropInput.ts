@@ -5,22 +5,31 @@
  *
  *   dx[n,ih,iw,ci] = Σ_{kh,kw,co : oh·sh+kh = ih+top, ow·sw+kw = iw+left} dy[n,oh,ow,co] · W[kh,kw,ci,co]
  *
- * Textbook form (`conv2dBackpropInputZeroInsert`): insert s−1 zeros between the rows/columns of dy
- * and run a stride-1 Conv2D (XNNPACK) with the spatially flipped filter, in/out channels swapped,
- * padding K−1−top. Three quarters of that convolution multiply inserted zeros when s = 2.
+ * Three forms, all made of XNNPACK Conv2D calls through the wasm backend's own kernels:
  *
- * Default form (`conv2dBackpropInputPolyphase`), same sum without the zeros: split the output rows
- * by phase. With e = ih+top = s·a + q (0 ≤ q < s), the taps that reach row ih are kh = q + s·j,
- * oh = a − j, so dx[ih] = Σ_j dy[a−j] · W[q+s·j]: for every phase q a stride-1 convolution of dy
- * itself with a T = ⌈K/s⌉-tap sub-filter. The s_h·s_w sub-filters are stacked along the output
- * channels of one filter [Th,Tw,Co,sh·sw·Ci] (taps past K are zero), so ONE XNNPACK Conv2D over
- * dy computes Z[n,a,b,(qh,qw,ci)] for every phase, and dx[n,ih,iw,ci] = Z[n,a,b,(qh,qw,ci)] with
- * s·a+q = ih+top (rows, and the same for columns). That last gather (a depth-to-space plus a crop
- * of at most s−1 leading rows) and the filter re-ordering are plain JS loops over wasm memory.
+ * - Zero insertion (`conv2dBackpropInputZeroInsert`, the textbook form): insert s−1 zeros between
+ *   the rows/columns of dy and run a stride-1 Conv2D with the spatially flipped filter, in/out
+ *   channels swapped, padding K−1−top. With s = 2, three quarters of its multiplications hit
+ *   inserted zeros.
+ *
+ * - Phases, the same sum without the zeros. Write e = ih+top = s·a + q (0 ≤ q < s): the taps that
+ *   reach row ih are kh = q + s·j with oh = a − j, so dx[ih] = Σ_j dy[a−j] · W[q+s·j], a stride-1
+ *   convolution of dy itself with a ⌈(K−q)/s⌉-tap sub-filter, one per phase (rows × columns).
+ *   · `conv2dBackpropInputPerPhase`: one Conv2D per phase, each producing exactly its rows of dx,
+ *     scattered into dx by a JS loop. No wasted multiplications.
+ *   · `conv2dBackpropInputStacked`: the sub-filters (zero-padded to T = ⌈K/s⌉ taps) stacked along
+ *     the output channels of ONE filter [Th,Tw,Co,sh·sw·Ci]; one Conv2D gives Z[n,a,b,(qh,qw,ci)]
+ *     for every phase, and dx[n,ih,iw,ci] = Z[n,a,b,(qh,qw,ci)] with s·a+q = ih+top (a
+ *     depth-to-space plus a crop of a few rows). Some multiplications are wasted (padded taps,
+ *     one extra row/column), but XNNPACK's output tiles stay full when Ci is tiny (e.g. 3).
+ *
+ * `conv2dBackpropInputWasm` (the registered kernel) picks per phase when Ci ≥ 8, stacked otherwise
+ * (also for stride 1, where the stacked form is exactly one Conv2D and, usually, no copy).
+ * Measured on the seed-000 shapes in bench/kernels.ts.
  */
 import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { assertNHWC, explicitPad, free, heapF32, runWasm, sameShape, view } from './util.js';
+import { assertNHWC, explicitPad, free, heapF32, heapIndex, runWasm, sameShape, view, wholeHeapF32 } from './util.js';
 import type { BackendWasm, ConvPad } from './util.js';
 
 type Shape4 = [number, number, number, number];
@@ -52,7 +61,7 @@ function convInfoOf(args: Args): backend_util.Conv2DInfo {
   return info;
 }
 
-/** The geometry of one spatial axis for the polyphase form. */
+/** The geometry of one spatial axis for the stacked form. */
 interface Axis {
   taps: number; // T = ⌈K/s⌉ taps per phase
   padBefore: number; // Conv2D padding in front of dy
@@ -61,7 +70,7 @@ interface Axis {
   offset: number; // dx[i] reads the flattened (a,q) index i + offset
 }
 
-function polyphaseAxis(k: number, s: number, top: number, inSize: number, outSize: number): Axis {
+function stackedAxis(k: number, s: number, top: number, inSize: number, outSize: number): Axis {
   const taps = Math.ceil(k / s);
   const first = Math.floor(top / s); // first a that dx needs
   const last = Math.floor((top + inSize - 1) / s); // last a that dx needs
@@ -72,14 +81,14 @@ function polyphaseAxis(k: number, s: number, top: number, inSize: number, outSiz
   return { taps, padBefore, padAfter, rows, offset: top - start * s };
 }
 
-export function conv2dBackpropInputPolyphase(args: Args): TensorInfo {
+export function conv2dBackpropInputStacked(args: Args): TensorInfo {
   const info = convInfoOf(args);
   const { backend } = args;
   const { dy, filter } = args.inputs;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const ax = polyphaseAxis(kh, sh, info.padInfo.top, h, info.outHeight);
-  const ay = polyphaseAxis(kw, sw, info.padInfo.left, w, info.outWidth);
+  const ax = stackedAxis(kh, sh, info.padInfo.top, h, info.outHeight);
+  const ay = stackedAxis(kw, sw, info.padInfo.left, w, info.outWidth);
   const phases = sh * sw;
   const zc = phases * ci; // channels of Z
 
@@ -145,16 +154,9 @@ export function conv2dBackpropInputPolyphase(args: Args): TensorInfo {
       const e = ih + ax.offset;
       const a = Math.floor(e / sh);
       const rowBase = b0 * zImage + a * zRow + (e - a * sh) * sw * ci;
-      if (ci >= 16) {
-        for (let iw = 0; iw < w; iw++, d += ci) {
-          const s0 = rowBase + colSrc[iw];
-          dx.set(zv.subarray(s0, s0 + ci), d);
-        }
-      } else {
-        for (let iw = 0; iw < w; iw++) {
-          const s0 = rowBase + colSrc[iw];
-          for (let i = 0; i < ci; i++) dx[d++] = zv[s0 + i];
-        }
+      for (let iw = 0; iw < w; iw++) {
+        const s0 = rowBase + colSrc[iw];
+        for (let i = 0; i < ci; i++) dx[d++] = zv[s0 + i];
       }
     }
   }
@@ -204,7 +206,7 @@ export function conv2dBackpropInputPerPhase(args: Args): TensorInfo {
     for (let sig = 0; sig < sw; sig++) {
       const pc = colPhases[sig];
       if (pr.rows === 0 || pc.rows === 0 || pr.taps === 0 || pc.taps === 0) continue;
-      // sub-filter F[t,u,co,ci] = W[q + sh·(Tq−1−t), r + sw·(Tr−1−u), ci, co]
+      // sub-filter F[t,u,co,ci] = W[qr + sh·(Tr−1−t), qc + sw·(Tc−1−u), ci, co] (qr = pr.q, qc = pc.q)
       const f = backend.makeOutput([pr.taps, pc.taps, co, ci], 'float32');
       {
         const src = heapF32(backend, filter);
@@ -235,17 +237,22 @@ export function conv2dBackpropInputPerPhase(args: Args): TensorInfo {
       );
       free(backend, f);
       // dx[n, sh·m+ρ, sw·l+σ, :] = Z[n, m+offset_r, l+offset_c, :]
-      const zv = heapF32(backend, z);
-      const dx = heapF32(backend, out);
+      const heap = wholeHeapF32(backend, out);
+      const zAt = heapIndex(backend, z);
+      const dxAt = heapIndex(backend, out);
       const zRows = z.shape[1];
       const zCols = z.shape[2];
+      const dStep = sw * ci;
       for (let b = 0; b < n; b++) {
         for (let m = 0; m < pr.rows; m++) {
-          let s0 = ((b * zRows + m + pr.offset) * zCols + pc.offset) * ci;
-          let d0 = ((b * h + sh * m + rho) * w + sig) * ci;
-          const dStep = sw * ci;
-          for (let l = 0; l < pc.rows; l++, s0 += ci, d0 += dStep) {
-            for (let i = 0; i < ci; i++) dx[d0 + i] = zv[s0 + i];
+          let s0 = zAt + ((b * zRows + m + pr.offset) * zCols + pc.offset) * ci;
+          let d0 = dxAt + ((b * h + sh * m + rho) * w + sig) * ci;
+          if (ci >= 16) {
+            for (let l = 0; l < pc.rows; l++, s0 += ci, d0 += dStep) heap.copyWithin(d0, s0, s0 + ci);
+          } else {
+            for (let l = 0; l < pc.rows; l++, s0 += ci, d0 += dStep) {
+              for (let i = 0; i < ci; i++) heap[d0 + i] = heap[s0 + i];
+            }
           }
         }
       }
@@ -324,7 +331,7 @@ export function conv2dBackpropInputWasm(args: Args): TensorInfo {
   const { strides } = args.attrs;
   const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
   const ci = args.inputs.filter.shape[2];
-  return sh * sw > 1 && ci >= 8 ? conv2dBackpropInputPerPhase(args) : conv2dBackpropInputPolyphase(args);
+  return sh * sw > 1 && ci >= 8 ? conv2dBackpropInputPerPhase(args) : conv2dBackpropInputStacked(args);
 }
 
 export const conv2dBackpropInputConfig: KernelConfig = {

@@ -42,6 +42,16 @@ export function heapF32(backend: BackendWasm, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
+/** The whole wasm heap as floats, and where a tensor starts in it: for `copyWithin` between
+ *  tensors (a native memmove, no allocation). Same caveat as `heapF32`. */
+export function wholeHeapF32(backend: BackendWasm, anyTensor: TensorInfo): Float32Array {
+  return new Float32Array(heapF32(backend, anyTensor).buffer);
+}
+
+export function heapIndex(backend: BackendWasm, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+}
+
 /** Explicit NHWC padding in the form the Conv2D kernel accepts. */
 export function explicitPad(top: number, bottom: number, left: number, right: number): backend_util.ExplicitPadding {
   return [

@@ -1,0 +1,253 @@
+/**
+ * The explorer's HTTP server (Node `http`, no framework). Read-only. It serves:
+ *   GET /                         the built explorer (web/dist)
+ *   GET /api/runs                 the runs: name, dataset, model config, history, best epoch, URLs
+ *   GET /runs/NAME/run.json       and latent-grid.json, encoder/model.json, decoder/model.json and
+ *                                 their weight files (*.bin); nothing else of a run folder
+ *   GET /wasm/*.wasm              tfjs's WebAssembly binaries, for the browser's wasm backend
+ * Every other path is a 404; paths that try to leave a folder are a 400. It binds 127.0.0.1 unless
+ * told otherwise.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { UserError } from '../errors.js';
+import { nameRuns, summarise, type ServedRun } from './runs.js';
+
+export interface ExplorerOptions {
+  /** Run folders to serve. */
+  runs: string[];
+  /** Port (default 8080; 0 picks a free one). */
+  port?: number;
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+  /** Folder of the built explorer (default: web/dist of this package). */
+  webRoot?: string;
+}
+
+export interface ExplorerHandle {
+  /** The page's address, e.g. http://127.0.0.1:8080/ */
+  url: string;
+  port: number;
+  server: http.Server;
+  /** Stops listening and ends open connections. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8080;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The folder holding this package's package.json (works from src/ under vitest and from dist/). */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'vae-ts') return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the vae-ts package root');
+    dir = up;
+  }
+}
+
+export function defaultWebRoot(): string {
+  return path.join(packageRoot(), 'web', 'dist');
+}
+
+/** Folder of @tensorflow/tfjs-backend-wasm's .wasm files. */
+export function wasmDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Splits a URL path into decoded segments; throws a 400 for anything that could leave the folder
+ * it is resolved against (`..`, `.`, empty segments, slashes or NUL inside a segment).
+ */
+export function pathSegments(pathname: string): string[] {
+  if (!pathname.startsWith('/')) throw new HttpError(400, 'bad path: must start with /');
+  const raw = pathname.slice(1).split('/');
+  if (raw.length > 1 && raw[raw.length - 1] === '') raw.pop(); // one trailing slash is fine
+  if (raw.length === 1 && raw[0] === '') return [];
+  return raw.map((s) => {
+    let d: string;
+    try {
+      d = decodeURIComponent(s);
+    } catch {
+      throw new HttpError(400, 'bad path: invalid percent-encoding');
+    }
+    if (d === '' || d === '.' || d === '..' || /[/\\\0]/.test(d)) throw new HttpError(400, `bad path segment '${s}'`);
+    return d;
+  });
+}
+
+/** Resolves segments inside root; a result outside root (e.g. through a symlink) is a 400. */
+function inside(root: string, segments: string[]): string {
+  const file = path.resolve(root, ...segments);
+  const rel = path.relative(root, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new HttpError(400, 'bad path: outside the served folder');
+  return file;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/** The file of a run a `/runs/NAME/...` path names, or a 404 for anything not served. */
+function runFilePath(run: ServedRun, rest: string[]): string {
+  const p = rest.join('/');
+  if (p === 'run.json' || p === 'latent-grid.json') return inside(run.dir, rest);
+  if (rest.length === 2 && (rest[0] === 'encoder' || rest[0] === 'decoder')) {
+    if (rest[1] === 'model.json' || (SAFE_NAME.test(rest[1]) && rest[1].endsWith('.bin'))) return inside(run.dir, rest);
+  }
+  throw new HttpError(404, `not served: ${p} (a run serves run.json, latent-grid.json, encoder/ and decoder/)`);
+}
+
+function send(res: http.ServerResponse, status: number, body: string, type: string, head: boolean): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  res.end(head ? undefined : body);
+}
+
+/** Streams a file; a missing file is a 404. Symlinks may not lead outside `root`. */
+async function sendFile(res: http.ServerResponse, root: string, file: string, head: boolean, cache: string): Promise<void> {
+  let real: string;
+  let stat: fs.Stats;
+  try {
+    real = await fs.promises.realpath(file);
+    stat = await fs.promises.stat(real);
+  } catch {
+    throw new HttpError(404, `not found: ${path.relative(root, file)}`);
+  }
+  const realRoot = await fs.promises.realpath(root);
+  const rel = path.relative(realRoot, real);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new HttpError(400, 'bad path: outside the served folder');
+  if (!stat.isFile()) throw new HttpError(404, `not found: ${path.relative(root, file)}`);
+  res.writeHead(200, {
+    'Content-Type': TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': stat.size,
+    'Cache-Control': cache,
+    'X-Content-Type-Options': 'nosniff',
+  });
+  if (head) {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const stream = fs.createReadStream(real);
+    stream.on('error', () => res.destroy());
+    stream.on('close', resolve);
+    stream.pipe(res);
+  });
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** The request handler (exported for tests that want it without a socket). */
+export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: boolean): http.RequestListener {
+  const byName = new Map(runs.map((r) => [r.name, r]));
+  const wasm = wasmDir();
+  return (req, res) => {
+    const head = req.method === 'HEAD';
+    const handle = async (): Promise<void> => {
+      if (req.method !== 'GET' && !head) throw new HttpError(405, `method ${req.method ?? '?'} not allowed (the explorer is read-only)`);
+      // A page on another site must not read runs through a name that resolves to 127.0.0.1.
+      const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (loopbackOnly && !LOOPBACK.has(hostHeader)) throw new HttpError(403, `host '${hostHeader}' not allowed`);
+      // the raw path, not `new URL(...).pathname`: that would quietly resolve `..` segments
+      const pathname = (req.url ?? '/').split(/[?#]/)[0];
+      const seg = pathSegments(pathname);
+      const url = { pathname };
+      if (seg[0] === 'api') {
+        if (seg.length === 2 && seg[1] === 'runs') {
+          const body = JSON.stringify(runs.map(summarise));
+          send(res, 200, body, TYPES['.json'], head);
+          return;
+        }
+        throw new HttpError(404, `no such API: ${url.pathname} (there is /api/runs)`);
+      }
+      if (seg[0] === 'runs') {
+        if (seg.length < 3) throw new HttpError(404, `not found: ${url.pathname} (use /runs/NAME/run.json)`);
+        const run = byName.get(seg[1]);
+        if (!run) throw new HttpError(404, `no run named '${seg[1]}'`);
+        await sendFile(res, run.dir, runFilePath(run, seg.slice(2)), head, 'no-store');
+        return;
+      }
+      if (seg[0] === 'wasm') {
+        if (seg.length !== 2 || !SAFE_NAME.test(seg[1]) || !seg[1].endsWith('.wasm')) throw new HttpError(404, `not found: ${url.pathname}`);
+        await sendFile(res, wasm, inside(wasm, seg.slice(1)), head, 'max-age=3600');
+        return;
+      }
+      const file = seg.length === 0 ? path.join(webRoot, 'index.html') : inside(webRoot, seg);
+      await sendFile(res, webRoot, file, head, 'no-cache');
+    };
+    handle().catch((e: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (e instanceof HttpError) send(res, e.status, e.message + '\n', TYPES['.txt'], head);
+      else if (e instanceof UserError) send(res, 500, e.message + '\n', TYPES['.txt'], head);
+      else send(res, 500, 'internal error\n', TYPES['.txt'], head);
+    });
+  };
+}
+
+/** Starts the explorer server; resolves once it listens. */
+export async function serveExplorer(opts: ExplorerOptions): Promise<ExplorerHandle> {
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? DEFAULT_PORT;
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UserError(`port must be an integer in [0, 65535] (got ${port})`);
+  const webRoot = path.resolve(opts.webRoot ?? defaultWebRoot());
+  if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
+    throw new UserError(`the explorer is not built (${path.join(webRoot, 'index.html')} is missing): run \`npm run build:web\``);
+  }
+  const runs = nameRuns(opts.runs);
+  const server = http.createServer(createHandler(runs, webRoot, LOOPBACK.has(host)));
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      if (e.code === 'EADDRINUSE') reject(new UserError(`port ${port} on ${host} is already in use (choose another with --port, or --port 0 for a free one)`));
+      else if (e.code === 'EACCES') reject(new UserError(`no permission to listen on ${host}:${port} (choose a port above 1023)`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new UserError(`cannot listen on address '${host}'`));
+      else reject(e);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${shownHost}:${actual}/`,
+    port: actual,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

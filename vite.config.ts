@@ -1,0 +1,25 @@
+/**
+ * Vite builds the explorer (web/) into web/dist, which `vae serve` serves. In development,
+ * `npx vite` serves web/ with hot reload and forwards the API, the runs and tfjs's wasm files to a
+ * running `vae serve` (VAE_SERVE=http://127.0.0.1:8080 by default).
+ */
+import { defineConfig } from 'vite';
+
+const api = process.env.VAE_SERVE ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  root: 'web',
+  // relative asset URLs: the built folder works under any path of any static host
+  base: './',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+  },
+  worker: { format: 'es' },
+  server: {
+    host: '127.0.0.1',
+    proxy: { '/api': api, '/runs': api, '/wasm': api },
+  },
+});

@@ -1,0 +1,114 @@
+/**
+ * The page's state: the runs the server offers, the active run (its loaded model, its latent-grid
+ * snapshots and the live encoding of the 10×10 parameter grid), the model queue, and the widgets
+ * that redraw when the active run changes.
+ */
+import { parameterGrid, renderParams } from '../src/data/faces.js';
+import type { RunSummary } from '../src/server/runs.js';
+import type { LatentGridSnapshot } from '../src/train/run.js';
+import { LoadedModel, type Encoding } from './model.js';
+import { ModelQueue } from './queue.js';
+
+export const GRID_N = 10;
+
+export interface RunContext {
+  run: RunSummary;
+  model: LoadedModel;
+  /** A 2-D-latent faces run: the widgets built on the faces' parameters apply. */
+  faces2d: boolean;
+  /** Encoding of the 10×10 training parameter grid by this model (faces2d runs only). */
+  grid: ({ n: number; params: Float32Array } & Encoding) | null;
+  /** latent-grid.json: the grid's encoder means after every epoch (faces2d runs only). */
+  latentGrid: LatentGridSnapshot | null;
+}
+
+export interface Widget {
+  readonly name: string;
+  readonly root: HTMLElement;
+  /** Redraws for a newly active run; resolves when the widget shows it. */
+  setRun(ctx: RunContext): Promise<void> | void;
+}
+
+export const isFaces2d = (r: RunSummary): boolean =>
+  r.dataset.name === 'faces' && r.model.latent === 2 && r.model.height === 32 && r.model.width === 32 && r.model.channels === 3;
+
+async function fetchJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${(await res.text()).trim()}`);
+  return (await res.json()) as T;
+}
+
+export class App {
+  readonly queue = new ModelQueue();
+  readonly widgets: Widget[] = [];
+  active: RunContext | null = null;
+  private latentGrids = new Map<string, Promise<LatentGridSnapshot | null>>();
+  private gridImages: Float32Array | null = null;
+  private listeners: ((ctx: RunContext) => void)[] = [];
+  private switching: Promise<void> = Promise.resolve();
+
+  constructor(readonly runs: RunSummary[], readonly backend: string, private readonly onStatus: (msg: string) => void) {}
+
+  static async fetchRuns(): Promise<RunSummary[]> {
+    return fetchJson<RunSummary[]>('api/runs');
+  }
+
+  add(w: Widget): void {
+    this.widgets.push(w);
+  }
+
+  /** Called after every switch of the active run, once the widgets show it. */
+  onRun(cb: (ctx: RunContext) => void): void {
+    this.listeners.push(cb);
+  }
+
+  /** latent-grid.json of a run (fetched once), or null when the run has none. */
+  latentGrid(run: RunSummary): Promise<LatentGridSnapshot | null> {
+    let p = this.latentGrids.get(run.name);
+    if (!p) {
+      p = run.urls.latentGrid ? fetchJson<LatentGridSnapshot>(run.urls.latentGrid) : Promise.resolve(null);
+      this.latentGrids.set(run.name, p);
+    }
+    return p;
+  }
+
+  /** Makes a run the active model of every widget (switches are serialised, in call order). */
+  activate(name: string): Promise<void> {
+    this.switching = this.switching.then(() => this.doActivate(name)).catch((e: unknown) => {
+      this.onStatus(`could not load run '${name}': ${e instanceof Error ? e.message : String(e)}`);
+      console.error(e);
+    });
+    return this.switching;
+  }
+
+  private async doActivate(name: string): Promise<void> {
+    if (this.active?.run.name === name) return;
+    const run = this.runs.find((r) => r.name === name);
+    if (!run) throw new Error(`no run named '${name}'`);
+    if (!run.hasModel) throw new Error(`run '${name}' has no trained model yet`);
+    this.onStatus(`loading ${name}…`);
+    document.body.dataset.loading = 'true';
+    const model = await this.queue.run(`load`, () => LoadedModel.load(run));
+    if (!model) return;
+    const faces2d = isFaces2d(run);
+    let grid: RunContext['grid'] = null;
+    if (faces2d) {
+      const params = parameterGrid(GRID_N);
+      this.gridImages ??= renderParams(params);
+      const images = this.gridImages;
+      const enc = await this.queue.run(`grid`, () => model.encode(images, GRID_N * GRID_N));
+      if (enc) grid = { n: GRID_N, params, ...enc };
+    }
+    const latentGrid = faces2d ? await this.latentGrid(run) : null;
+    const previous = this.active;
+    const ctx: RunContext = { run, model, faces2d, grid, latentGrid };
+    this.active = ctx;
+    await Promise.all(this.widgets.map((w) => w.setRun(ctx)));
+    // the old model may still have queued calls: free it after they ran
+    if (previous) void this.queue.idle().then(() => previous.model.dispose());
+    document.body.dataset.activeRun = name;
+    delete document.body.dataset.loading;
+    this.onStatus('');
+    this.listeners.forEach((cb) => cb(ctx));
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The tensor backend of the page: WebGL, falling back to WebAssembly, then CPU (or the one named
+ * by `?backend=` in the address). The wasm binaries are served from /wasm/ by `vae serve`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmKernels } from '../src/engine/kernels/register.js';
+
+export const BROWSER_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
+
+/** Starts the first backend of `order` that works; throws if none does. */
+export async function startBackend(order: readonly BrowserBackend[] = BROWSER_BACKENDS): Promise<BrowserBackend> {
+  setWasmPaths(new URL('wasm/', document.baseURI).href);
+  // our faster Conv2DBackpropInput (the decoder's transposed convolutions) for the wasm backend
+  registerWasmKernels();
+  const failures: string[] = [];
+  for (const name of order) {
+    try {
+      const ok = await tf.setBackend(name);
+      await tf.ready();
+      if (ok && tf.getBackend() === name) return name;
+      failures.push(`${name}: not available`);
+    } catch (e) {
+      failures.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new Error(`no tensor backend could start (${failures.join('; ')})`);
+}
+
+/** The backend order asked for in the address (`?backend=wasm`), or the default order. */
+export function backendOrder(search: string): readonly BrowserBackend[] {
+  const want = new URLSearchParams(search).get('backend');
+  if (want && (BROWSER_BACKENDS as readonly string[]).includes(want)) return [want as BrowserBackend];
+  return BROWSER_BACKENDS;
+}

@@ -1,0 +1,80 @@
+/**
+ * The explorer page: starts a tensor backend, asks the server for its runs, builds the seven
+ * widgets and loads the active run (the `?run=` in the address, else the first faces run).
+ */
+import { App, isFaces2d } from './app.js';
+import { backendOrder, startBackend } from './backend.js';
+import { datasetExplanation } from './widgets/datasetExplanation.js';
+import { datasetVisualization } from './widgets/datasetVisualization.js';
+import { sampling } from './widgets/sampling.js';
+import { mapping } from './widgets/mapping.js';
+import { evolution } from './widgets/evolution.js';
+import { decoding } from './widgets/decoding.js';
+import { modelComparison } from './widgets/modelComparison.js';
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`#${id} missing from index.html`);
+  return e as T;
+};
+
+const statusEl = $('status');
+const setStatus = (msg: string): void => {
+  statusEl.textContent = msg;
+};
+
+async function main(): Promise<void> {
+  const backend = await startBackend(backendOrder(location.search));
+  $('backend').textContent = `backend: ${backend}`;
+  document.body.dataset.backend = backend;
+
+  const runs = await App.fetchRuns();
+  const app = new App(runs, backend, setStatus);
+  const host = $('widgets');
+  const widgets = [
+    datasetExplanation(),
+    datasetVisualization(),
+    sampling(app.queue),
+    mapping(app.queue),
+    evolution(),
+    decoding(app.queue),
+    modelComparison(app),
+  ];
+  for (const w of widgets) {
+    app.add(w);
+    host.appendChild(w.root);
+  }
+
+  const select = $<HTMLSelectElement>('run-select');
+  for (const r of runs) {
+    const o = document.createElement('option');
+    o.value = r.name;
+    o.textContent = `${r.name} (${r.dataset.name}, ${r.model.kind}, ${r.epochsDone} epochs)`;
+    o.disabled = !r.hasModel;
+    select.appendChild(o);
+  }
+  select.addEventListener('change', () => void app.activate(select.value));
+  app.onRun((ctx) => {
+    select.value = ctx.run.name;
+    const url = new URL(location.href);
+    url.searchParams.set('run', ctx.run.name);
+    history.replaceState(null, '', url);
+  });
+
+  // the page's handle for tests and the benchmark
+  (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle() };
+
+  const wanted = new URLSearchParams(location.search).get('run');
+  const first = runs.find((r) => r.name === wanted && r.hasModel) ?? runs.find((r) => r.hasModel && isFaces2d(r)) ?? runs.find((r) => r.hasModel);
+  if (!first) {
+    setStatus('no trained run yet: the widgets need a run with at least one finished epoch');
+    return;
+  }
+  await app.activate(first.name);
+}
+
+main().catch((e: unknown) => {
+  setStatus(`error: ${e instanceof Error ? e.message : String(e)}`);
+  document.body.dataset.error = 'true';
+  console.error(e);
+});

@@ -1,0 +1,71 @@
+/**
+ * A run's encoder and decoder loaded in the browser (tf.loadLayersModel from the run folder's
+ * tfjs layers files). Every call goes through the page's ModelQueue (see queue.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RunSummary } from '../src/server/runs.js';
+
+export interface Encoding {
+  mu: Float32Array;
+  logvar: Float32Array;
+}
+
+export class LoadedModel {
+  private constructor(
+    readonly run: RunSummary,
+    private readonly encoder: tf.LayersModel,
+    private readonly decoder: tf.LayersModel,
+  ) {}
+
+  static async load(run: RunSummary): Promise<LoadedModel> {
+    const [encoder, decoder] = await Promise.all([tf.loadLayersModel(run.urls.encoder), tf.loadLayersModel(run.urls.decoder)]);
+    return new LoadedModel(run, encoder, decoder);
+  }
+
+  get latent(): number {
+    return this.run.model.latent;
+  }
+
+  /** [height, width, channels] of one image. */
+  get imageShape(): [number, number, number] {
+    return [this.run.model.height, this.run.model.width, this.run.model.channels];
+  }
+
+  get imageSize(): number {
+    const [h, w, c] = this.imageShape;
+    return h * w * c;
+  }
+
+  /** q(z|x) for `count` images (NHWC values in [0, 1]): mu and logvar, count × latent each. */
+  async encode(images: Float32Array, count: number): Promise<Encoding> {
+    const [mu, logvar] = tf.tidy(() => {
+      const x = tf.tensor4d(images, [count, ...this.imageShape]);
+      return this.encoder.predict(x) as tf.Tensor[];
+    });
+    try {
+      const [m, l] = await Promise.all([mu.data(), logvar.data()]);
+      return { mu: m as Float32Array, logvar: l as Float32Array };
+    } finally {
+      mu.dispose();
+      logvar.dispose();
+    }
+  }
+
+  /** The decoder's mean images (sigmoid of the logits for Bernoulli runs) for `count` latent points. */
+  async decode(z: Float32Array, count: number): Promise<Float32Array> {
+    const out = tf.tidy(() => {
+      const y = this.decoder.predict(tf.tensor2d(z, [count, this.latent])) as tf.Tensor;
+      return this.run.model.likelihood.kind === 'bernoulli' ? tf.sigmoid(y) : y;
+    });
+    try {
+      return (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.decoder.dispose();
+  }
+}

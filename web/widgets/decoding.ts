@@ -1,0 +1,68 @@
+/**
+ * Widget 6, decoding: drag anywhere in z ∈ [−3, 3]² and see the decoder's image for that point;
+ * the encoded grid of the training parameters is drawn over the latent space for orientation.
+ */
+import type { RunContext, Widget } from '../app.js';
+import type { ModelQueue } from '../queue.js';
+import { captionedImage, drawImage } from '../ui/canvas.js';
+import { card, el, markReady } from '../ui/card.js';
+import { clamp, onDrag } from '../ui/drag.js';
+import { drawGrid } from '../ui/grid.js';
+import { zFrame } from '../ui/plot.js';
+import { svgEl } from '../ui/svg.js';
+
+export const EXPLANATION =
+  'The decoder turns any point of the latent space into an image. Drag the dot anywhere in ' +
+  'z ∈ [−3, 3]²; the image on the right is decoded on the spot. The warped grid is the encoding ' +
+  'of the training parameters (as in the mapping above), so you can see where the faces the model ' +
+  'was trained on live, and what it makes of the regions between and beyond them.';
+
+const R = 3;
+
+export function decoding(queue: ModelQueue): Widget {
+  const c = card('decoding', '6 · Decoding any point of the latent space', EXPLANATION);
+  const f = zFrame(280, R);
+  const gridG = svgEl('g', { class: 'grid faint' }, f.layer);
+  const handle = svgEl('circle', { r: 7, class: 'handle' }, f.svg);
+  const out = captionedImage(32, 32, 160, 'decoded', 'decoded');
+  const side = el('div', 'side');
+  side.append(out.figure);
+  c.body.append(f.svg, side);
+
+  let ctx: RunContext | null = null;
+  let z1 = 0, z2 = 0;
+
+  const update = async (): Promise<void> => {
+    handle.setAttribute('cx', String(f.x(z1)));
+    handle.setAttribute('cy', String(f.y(z2)));
+    const run = ctx;
+    if (!run) return;
+    const z = new Float32Array(run.model.latent);
+    z[0] = z1;
+    z[1] = z2;
+    const img = await queue.run('decoding', () => run.model.decode(z, 1));
+    if (!img || run !== ctx) return;
+    const [h, w, ch] = run.model.imageShape;
+    drawImage(out.canvas, img, h, w, ch);
+    out.caption.textContent = `z = (${z1.toFixed(2)}, ${z2.toFixed(2)})`;
+    markReady(c.root, run.run.name);
+  };
+  onDrag(f.svg, (p) => {
+    z1 = clamp(f.x.invert(p.x), -R, R);
+    z2 = clamp(f.y.invert(p.y), -R, R);
+    void update();
+  });
+
+  return {
+    name: 'decoding',
+    root: c.root,
+    async setRun(next) {
+      ctx = next;
+      c.notice(next.model.latent === 2 ? null : 'decoding by dragging needs a run with a 2-D latent space');
+      if (next.model.latent !== 2) return;
+      if (next.grid) drawGrid(gridG, { n: next.grid.n, params: next.grid.params, points: next.grid.mu }, f.x, f.y, { radius: 2 });
+      else gridG.replaceChildren();
+      await update();
+    },
+  };
+}
