@@ -3,7 +3,7 @@
  * every command end to end on a small MNIST run, --help everywhere, and bad input -> one line, exit 2.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,12 +12,19 @@ import { PNG } from 'pngjs';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'vae.js');
 
-function vae(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+interface Result { status: number | null; stdout: string; stderr: string }
+
+/** Runs the CLI asynchronously (a synchronous spawn would block vitest's worker for minutes). */
+function vae(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
-function expectUserError(r: ReturnType<typeof vae>, pattern: RegExp): void {
+function expectUserError(r: Result, pattern: RegExp): void {
   expect(r.status).toBe(2);
   const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('backend:') && !l.startsWith('(run with --help'));
   expect(lines).toHaveLength(1);
@@ -32,9 +39,9 @@ function png(file: string): PNG {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-cli-'));
 const run = path.join(tmp, 'mnist-run');
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npm run build');
-  const r = vae('train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '64', '--latent', '2', '--train-limit', '1000',
+  const r = await vae('train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '64', '--latent', '2', '--train-limit', '1000',
     '--epochs', '2', '--out', run, '--seed', '3');
   if (r.status !== 0) throw new Error(`train failed: ${r.stderr}`);
 });
@@ -51,8 +58,8 @@ describe('vae CLI', () => {
     expect(png(path.join(run, 'samples.png')).width).toBeGreaterThan(6 * 28);
   });
 
-  it('eval --json prints -ELBO and a tighter importance-sampled -log p(x)', () => {
-    const r = vae('eval', run, '--samples', '50', '--limit', '200', '--json');
+  it('eval --json prints -ELBO and a tighter importance-sampled -log p(x)', async () => {
+    const r = await vae('eval', run, '--samples', '50', '--limit', '200', '--json');
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.split).toBe('test');
@@ -62,70 +69,70 @@ describe('vae CLI', () => {
     expect(out.negLogPx).toBeGreaterThan(0);
   });
 
-  it('sample, reconstruct, encode, decode, interpolate, plot and data preview write what they say', () => {
-    const s = vae('sample', run, '--n', '8', '--seed', '2', '--out', path.join(tmp, 's.png'));
+  it('sample, reconstruct, encode, decode, interpolate, plot and data preview write what they say', async () => {
+    const s = await vae('sample', run, '--n', '8', '--seed', '2', '--out', path.join(tmp, 's.png'));
     expect(s.status, s.stderr).toBe(0);
     expect(png(path.join(tmp, 's.png')).width).toBeGreaterThan(0);
     const z = JSON.parse(fs.readFileSync(path.join(tmp, 's.z.json'), 'utf8'));
     expect(z.z).toHaveLength(8);
     expect(z.z[0]).toHaveLength(2);
 
-    const rc = vae('reconstruct', run, '--n', '4', '--out', path.join(tmp, 'r.png'));
+    const rc = await vae('reconstruct', run, '--n', '4', '--out', path.join(tmp, 'r.png'));
     expect(rc.status, rc.stderr).toBe(0);
     expect(png(path.join(tmp, 'r.png')).width).toBeGreaterThan(0);
 
-    const e = vae('encode', run, 'validation:0', 'test:1', '--format', 'json');
+    const e = await vae('encode', run, 'validation:0', 'test:1', '--format', 'json');
     expect(e.status, e.stderr).toBe(0);
     const enc = JSON.parse(e.stdout);
     expect(enc).toHaveLength(2);
     expect(enc[0].mu).toHaveLength(2);
     expect(enc[0].sigma.every((v: number) => v > 0)).toBe(true);
-    const csv = vae('encode', run, 'validation:0');
+    const csv = await vae('encode', run, 'validation:0');
     expect(csv.stdout.split('\n')[0]).toBe('input,mu0,mu1,sigma0,sigma1');
 
-    const d = vae('decode', run, '--z', '0,0;1,-1;2,2', '--out', path.join(tmp, 'd.png'));
+    const d = await vae('decode', run, '--z', '0,0;1,-1;2,2', '--out', path.join(tmp, 'd.png'));
     expect(d.status, d.stderr).toBe(0);
     // 3 images of 28x28 scaled 2x in one row with 2px padding
     expect(png(path.join(tmp, 'd.png')).width).toBeGreaterThan(3 * 28);
 
-    const i = vae('interpolate', run, 'test:0', 'test:1', '--steps', '5', '--out', path.join(tmp, 'i.png'));
+    const i = await vae('interpolate', run, 'test:0', 'test:1', '--steps', '5', '--out', path.join(tmp, 'i.png'));
     expect(i.status, i.stderr).toBe(0);
     expect(png(path.join(tmp, 'i.png')).width).toBeGreaterThan(7 * 28);
 
-    const p = vae('plot', run, '--out', path.join(tmp, 'c.svg'));
+    const p = await vae('plot', run, '--out', path.join(tmp, 'c.svg'));
     expect(p.status, p.stderr).toBe(0);
     expect(fs.readFileSync(path.join(tmp, 'c.svg'), 'utf8')).toMatch(/^<svg/);
 
-    const dp = vae('data', 'preview', '--dataset', 'faces', '--n', '16', '--out', path.join(tmp, 'faces.png'));
+    const dp = await vae('data', 'preview', '--dataset', 'faces', '--n', '16', '--out', path.join(tmp, 'faces.png'));
     expect(dp.status, dp.stderr).toBe(0);
     expect(png(path.join(tmp, 'faces.png')).height).toBeGreaterThan(4 * 32);
   });
 
-  it('--help works on every command', () => {
-    const top = vae('--help');
+  it('--help works on every command', async () => {
+    const top = await vae('--help');
     expect(top.status).toBe(0);
     for (const cmd of ['start', 'train', 'eval', 'sample', 'reconstruct', 'encode', 'decode', 'interpolate', 'plot', 'data']) {
       expect(top.stdout).toContain(cmd);
-      const r = vae(cmd, '--help');
+      const r = await vae(cmd, '--help');
       expect(r.status, cmd).toBe(0);
       expect(r.stdout).toMatch(/Usage: vae/);
     }
   });
 
-  it('bad arguments and bad files: one line, exit 2, no stack trace, nothing damaged', () => {
-    expectUserError(vae('train', '--epochs', 'abc'), /--epochs must be an integer/);
-    expectUserError(vae('train', '--dataset', 'cifar'), /unknown dataset 'cifar'/);
-    expectUserError(vae('train', '--backend', 'gpu', '--epochs', '1'), /unknown backend 'gpu'/);
-    expectUserError(vae('eval', path.join(tmp, 'nope')), /does not exist/);
-    expectUserError(vae('sample', run, '--n', '0'), /--n must be an integer/);
-    expectUserError(vae('decode', run, '--z', '1,2,3'), /must have 2 finite numbers/);
-    expectUserError(vae('encode', run, path.join(tmp, 'missing.png')), /no such file/);
-    expectUserError(vae('encode', run, 'validation:99999'), /out of range/);
-    expectUserError(vae('plot', run, '--out', path.join(tmp, 'x.gif')), /must end in .svg or .png/);
-    expectUserError(vae('train', '--dataset', 'mnist', '--out', run, '--epochs', '1'), /already holds a run/);
+  it('bad arguments and bad files: one line, exit 2, no stack trace, nothing damaged', async () => {
+    expectUserError(await vae('train', '--epochs', 'abc'), /--epochs must be an integer/);
+    expectUserError(await vae('train', '--dataset', 'cifar'), /unknown dataset 'cifar'/);
+    expectUserError(await vae('train', '--backend', 'gpu', '--epochs', '1'), /unknown backend 'gpu'/);
+    expectUserError(await vae('eval', path.join(tmp, 'nope')), /does not exist/);
+    expectUserError(await vae('sample', run, '--n', '0'), /--n must be an integer/);
+    expectUserError(await vae('decode', run, '--z', '1,2,3'), /must have 2 finite numbers/);
+    expectUserError(await vae('encode', run, path.join(tmp, 'missing.png')), /no such file/);
+    expectUserError(await vae('encode', run, 'validation:99999'), /out of range/);
+    expectUserError(await vae('plot', run, '--out', path.join(tmp, 'x.gif')), /must end in .svg or .png/);
+    expectUserError(await vae('train', '--dataset', 'mnist', '--out', run, '--epochs', '1'), /already holds a run/);
     fs.writeFileSync(path.join(tmp, 'not-a.png'), 'hello');
-    expectUserError(vae('encode', run, path.join(tmp, 'not-a.png')), /not-a\.png/);
-    expectUserError(vae('nosuchcommand'), /unknown command/);
+    expectUserError(await vae('encode', run, path.join(tmp, 'not-a.png')), /not-a\.png/);
+    expectUserError(await vae('nosuchcommand'), /unknown command/);
 
     // a truncated weights file is named, and left as it was
     const broken = path.join(tmp, 'broken-run');
@@ -134,9 +141,9 @@ describe('vae CLI', () => {
     const weights = fs.readdirSync(enc).find((f) => f.endsWith('.bin'))!;
     const bytes = fs.readFileSync(path.join(enc, weights));
     fs.writeFileSync(path.join(enc, weights), bytes.subarray(0, 100));
-    expectUserError(vae('sample', broken), new RegExp(`${weights}: has 100 bytes`));
+    expectUserError(await vae('sample', broken), new RegExp(`${weights}: has 100 bytes`));
     expect(fs.readFileSync(path.join(enc, weights)).length).toBe(100);
     fs.writeFileSync(path.join(broken, 'run.json'), '{"format": "vae-ts-run", ');
-    expectUserError(vae('eval', broken), /run\.json: not valid JSON/);
+    expectUserError(await vae('eval', broken), /run\.json: not valid JSON/);
   });
 });
