@@ -30,6 +30,7 @@ export interface TrainCliOptions {
   binarize?: BinarizeMode;
   seed: number;
   trainLimit?: number;
+  validation?: number;
   out?: string;
   resume?: string | boolean;
   backend?: string;
@@ -42,7 +43,9 @@ const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixe
 export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetSpec; options: TrainOptions; dir: string; model: ReturnType<typeof fitModelToData> }> {
   const name = parseDatasetName(o.dataset);
   if (name === 'folder' && !o.dataPath) throw new UserError('--dataset folder needs --data-path DIR (a folder of PNG images)');
-  const spec: DatasetSpec = { name, seed: o.seed, ...(o.dataPath ? { path: o.dataPath } : {}), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}) };
+  const spec: DatasetSpec = { name, seed: o.seed, ...(o.dataPath ? { path: o.dataPath } : {}), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}),
+    ...(o.validation !== undefined ? { validation: o.validation } : {}) };
+  if (name === 'faces' && o.validation !== undefined) throw new UserError('--validation does not apply to faces (its validation set is the held-out parameter rectangle of seed 000)');
   if (name === 'folder') Object.assign(spec, { height: 32, width: 32, channels: 3 });
   const imageLike = name === 'faces' || name === 'folder';
   const presetName = o.model ?? (imageLike ? 'conv' : 'mlp');
@@ -141,6 +144,7 @@ export function registerTrain(program: Command): void {
     .option('--binarize <mode>', 'none | threshold | static | dynamic (default: dynamic for Bernoulli)', choiceOption('--binarize', ['none', 'threshold', 'static', 'dynamic'] as const))
     .option('--seed <n>', 'seed for weights, eps, shuffling and data', intOption('--seed', 0), 0)
     .option('--train-limit <n>', 'use only the first N training images', intOption('--train-limit'))
+    .option('--validation <v>', 'validation split: images from the end of the MNIST training set (default 10000), or the fraction of a folder (default 0.1)', numberOption('--validation'))
     .option('--out <dir>', 'run folder (default runs/<dataset>-<model>-s<seed>)')
     .option('--resume [dir]', 'continue the run in --out (or DIR) from its last saved epoch')
     .option('--backend <name>', 'wasm | cpu', 'wasm')

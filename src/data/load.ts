@@ -20,6 +20,12 @@ export interface DatasetSpec {
   trainLimit?: number;
   /** At most this many test images (MNIST, Fashion-MNIST). */
   testLimit?: number;
+  /**
+   * Validation split: for mnist / fashion-mnist the number of images taken from the end of the
+   * training set; for folder the fraction of images in [0, 1). faces always uses the held-out
+   * parameter rectangle of seed 000.
+   */
+  validation?: number;
   /** folder: output size and channels (default 32 × 32 × 3). */
   height?: number;
   width?: number;
@@ -42,12 +48,14 @@ export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
     case 'faces':
       return limitTrain(generateFaces({ seed: spec.seed ?? 0 }), spec.trainLimit);
     case 'mnist':
-      return loadMnist({ trainLimit: spec.trainLimit, testLimit: spec.testLimit, dir: spec.path });
+      return loadMnist({ trainLimit: spec.trainLimit, testLimit: spec.testLimit, dir: spec.path, validation: spec.validation });
     case 'fashion-mnist':
-      return loadFashionMnist({ trainLimit: spec.trainLimit, testLimit: spec.testLimit, dir: spec.path });
+      return loadFashionMnist({ trainLimit: spec.trainLimit, testLimit: spec.testLimit, dir: spec.path, validation: spec.validation });
     case 'folder': {
       if (!spec.path) throw new DataError(`dataset 'folder' needs a path to a folder of PNG images`);
-      const d = loadImageFolder(spec.path, { height: spec.height, width: spec.width, channels: spec.channels, seed: spec.seed ?? 0 });
+      const d = loadImageFolder(spec.path, {
+        height: spec.height, width: spec.width, channels: spec.channels, seed: spec.seed ?? 0, validationFraction: spec.validation,
+      });
       return limitTrain(d, spec.trainLimit);
     }
   }

@@ -122,6 +122,8 @@ describe('vae CLI', () => {
   it('bad arguments and bad files: one line, exit 2, no stack trace, nothing damaged', async () => {
     expectUserError(await vae('train', '--epochs', 'abc'), /--epochs must be an integer/);
     expectUserError(await vae('train', '--dataset', 'cifar'), /unknown dataset 'cifar'/);
+    expectUserError(await vae('train', '--dataset', 'mnist', '--validation', '2.5', '--epochs', '1', '--out', path.join(tmp, 'v')), /validation/);
+    expectUserError(await vae('train', '--dataset', 'faces', '--validation', '100'), /does not apply to faces/);
     expectUserError(await vae('train', '--backend', 'gpu', '--epochs', '1'), /unknown backend 'gpu'/);
     expectUserError(await vae('eval', path.join(tmp, 'nope')), /does not exist/);
     expectUserError(await vae('sample', run, '--n', '0'), /--n must be an integer/);
