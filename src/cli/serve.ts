@@ -21,14 +21,19 @@ export function registerServe(program: Command): void {
     .action(action(async (runs: string[], o: ServeOptions) => {
       const dirs = runs.length > 0 ? runs : findRuns(o.runsDir);
       requireRuns(dirs.map((d) => ({ name: path.basename(d), dir: d })), runs.length > 0 ? 'the arguments' : `${o.runsDir}/`);
-      const explorer = await serveExplorer({ runs: dirs, port: o.port, host: o.host });
-      process.stdout.write(`serving ${dirs.length} run${dirs.length === 1 ? '' : 's'}: ${dirs.join(', ')}\n`);
-      process.stdout.write(`explorer: ${explorer.url}\n`);
-      const stop = (signal: string): void => {
-        process.stderr.write(`${signal}: stopping the explorer\n`);
-        void explorer.close().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      await serveUntilStopped(dirs, o);
     }));
+}
+
+/** Serves the explorer for `dirs`, prints the address, and closes cleanly on SIGTERM / Ctrl-C. */
+export async function serveUntilStopped(dirs: string[], o: { port: number; host: string }): Promise<void> {
+  const explorer = await serveExplorer({ runs: dirs, port: o.port, host: o.host });
+  process.stdout.write(`serving ${dirs.length} run${dirs.length === 1 ? '' : 's'}: ${dirs.join(', ')}\n`);
+  process.stdout.write(`explorer: ${explorer.url}\n`);
+  const stop = (signal: string): void => {
+    process.stderr.write(`${signal}: stopping the explorer\n`);
+    void explorer.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }

@@ -1,16 +1,20 @@
 /**
  * `vae start` (what `npm start` runs): trains the default faces model if no finished run exists
- * (resuming an unfinished one), then writes its samples and loss curves and says where they are.
+ * (resuming an unfinished one), writes its samples and loss curves and says where they are, then
+ * serves the explorer on 127.0.0.1 (unless --no-serve).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { readRun, runFile } from '../train/run.js';
+import { DEFAULT_PORT } from '../server/server.js';
+import { findRuns } from '../server/runs.js';
 import { action, intOption, startBackend } from './common.js';
+import { serveUntilStopped } from './serve.js';
 import { runTraining } from './train.js';
 import { writeRunPictures } from './pictures.js';
 
-interface StartOptions { out: string; epochs: number; seed: number; backend?: string }
+interface StartOptions { out: string; epochs: number; seed: number; backend?: string; serve: boolean; port: number }
 
 export function registerStart(program: Command): void {
   program
@@ -20,6 +24,8 @@ export function registerStart(program: Command): void {
     .option('--epochs <n>', 'epochs for the default model', intOption('--epochs'), 30)
     .option('--seed <n>', 'seed', intOption('--seed', 0), 0)
     .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option('--no-serve', 'stop after training instead of serving the explorer')
+    .option('--port <n>', 'explorer port (0 picks a free one)', intOption('--port', 0, 65535), DEFAULT_PORT)
     .action(action(async (o: StartOptions) => {
       const exists = fs.existsSync(runFile(o.out));
       const run = exists ? readRun(o.out) : null;
@@ -44,5 +50,10 @@ export function registerStart(program: Command): void {
           `more: npx vae sample ${o.out} --n 64 ; npx vae reconstruct ${o.out} ; npx vae decode ${o.out} --z "0,0;1,1"`,
         ].filter(Boolean).join('\n') + '\n',
       );
+      if (o.serve) {
+        // the default run first, then any other runs next to it
+        const others = findRuns(path.dirname(o.out)).filter((d) => path.resolve(d) !== path.resolve(o.out));
+        await serveUntilStopped([o.out, ...others], { port: o.port, host: '127.0.0.1' });
+      }
     }));
 }

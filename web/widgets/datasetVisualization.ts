@@ -62,7 +62,17 @@ export function datasetVisualization(): Widget {
     for (let i = 0; i < nTrain; i++) all.push({ size: p.train[2 * i], hue: p.train[2 * i + 1], split: 'training', index: i });
     for (let i = 0; i < p.validation.length / 2; i++) all.push({ size: p.validation[2 * i], hue: p.validation[2 * i + 1], split: 'validation', index: i });
     for (const d of all) svgEl('circle', { cx: f.x(d.size), cy: f.y(d.hue), r: 2.2, class: `pt ${d.split}` }, dots);
+    if (all.length > 0) select(all[0]);
     counts.textContent = `${nTrain} training images${limit !== undefined && limit < p.train.length / 2 ? ` (the run used the first ${limit})` : ''}, ${p.validation.length / 2} validation images`;
+  };
+
+  const select = (d: (typeof all)[number]): void => {
+    ring.setAttribute('cx', String(f.x(d.size)));
+    ring.setAttribute('cy', String(f.y(d.hue)));
+    ring.setAttribute('visibility', 'visible');
+    renderFace(d.size, d.hue, image);
+    drawImage(out.canvas, image, FACES.height, FACES.width, 3);
+    out.caption.textContent = `${d.split} #${d.index}: size ${d.size.toFixed(2)}, hue ${d.hue.toFixed(2)}`;
   };
 
   const hover = (e: PointerEvent): void => {
@@ -76,14 +86,7 @@ export function datasetVisualization(): Widget {
         best = i;
       }
     });
-    if (best < 0) return;
-    const d = all[best];
-    ring.setAttribute('cx', String(f.x(d.size)));
-    ring.setAttribute('cy', String(f.y(d.hue)));
-    ring.setAttribute('visibility', 'visible');
-    renderFace(d.size, d.hue, image);
-    drawImage(out.canvas, image, FACES.height, FACES.width, 3);
-    out.caption.textContent = `${d.split} #${d.index}: size ${d.size.toFixed(2)}, hue ${d.hue.toFixed(2)}`;
+    if (best >= 0) select(all[best]);
   };
   f.svg.addEventListener('pointermove', hover);
   f.svg.addEventListener('pointerdown', hover);

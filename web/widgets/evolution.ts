@@ -96,7 +96,7 @@ export function evolution(): Widget {
       chart = lossChart([
         { label: 'training', colour: '#2b6cb0', values: h.map((r) => [r.epoch, r.train.loss] as const) },
         { label: 'validation', colour: '#dd6b20', values: h.map((r) => [r.epoch, r.validation.loss] as const) },
-      ], { width: 400, height: 260, yLabel: '−ELBO (nats)', xDomain: [0, Math.max(1, last)] });
+      ], { width: 470, height: 260, yLabel: '−ELBO (nats)', xDomain: [0, Math.max(1, last)] });
       chartBox.replaceChildren(chart.svg);
       zf = zFrame(240, zExtent(...grid.epochs.map((e) => e.mu)), false);
       gridG = svgEl('g', { class: 'grid' }, zf.layer);
