@@ -2,7 +2,7 @@
  * The `vae` command as a user runs it (the compiled CLI in dist/, built by `npm test`):
  * every command end to end on a small MNIST run, --help everywhere, and bad input -> one line, exit 2.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,6 +38,7 @@ function png(file: string): PNG {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-cli-'));
 const run = path.join(tmp, 'mnist-run');
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 beforeAll(async () => {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npm run build');

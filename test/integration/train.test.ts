@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +15,13 @@ import { decodeZ, encodeImages } from '../../src/analysis/generate.js';
 import { estimateLogPx, elboSingleSample } from '../../src/math/index.js';
 import { Rng } from '../../src/math/rng.js';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'vae-train-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-train-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const MNIST_SPEC = { name: 'mnist' as const, seed: 0, trainLimit: 1200, testLimit: 300 };
 const mlpSmall = { ...MLP_400_20, hidden: [64], latent: 4 };
 const opts = (o: Partial<TrainOptions>): TrainOptions => ({ ...DEFAULT_TRAIN_OPTIONS, batchSize: 100, binarize: 'dynamic', ...o });

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +13,13 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'vae-ckpt-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-ckpt-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function fakeRun(model: RunJson['model']): RunJson {
   return {
