@@ -86,6 +86,7 @@ function benchCase(c: Case, backend: BackendName): { imgPerSec: number; msPerSte
 }
 
 async function main(): Promise<void> {
+  tf.env().set('PROD', true); // no debug checks, no advice to install tfjs-node
   console.log(`VAE training benchmark: median of timed steps after warm-up; machine peak taken as ${PEAK_GFLOPS} GFLOP/s`);
   console.log(`node ${process.version}, tfjs ${tf.version.tfjs}, ${quick ? 'quick' : 'full'} run\n`);
   const rows: string[][] = [['model', 'backend', 'batch', 'ms/step', 'images/s', 'GFLOP/s', '% of peak', 'peak RSS MB']];
