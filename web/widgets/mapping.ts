@@ -79,7 +79,7 @@ export function mapping(queue: ModelQueue): Widget {
     ellipse.setAttribute('cy', String(zf.y(m2)));
     ellipse.setAttribute('rx', String(Math.abs(zf.x(m1 + 3 * s1) - zf.x(m1))));
     ellipse.setAttribute('ry', String(Math.abs(zf.y(m2 + 3 * s2) - zf.y(m2))));
-    drawImage(recon.canvas, res.out, 32, 32, 3);
+    drawImage(recon.canvas, res.out, ...run.model.imageShape);
     readout.textContent = `mu = (${m1.toFixed(2)}, ${m2.toFixed(2)})  sigma = (${s1.toFixed(3)}, ${s2.toFixed(3)})`;
     markReady(c.root, run.run.name);
   };

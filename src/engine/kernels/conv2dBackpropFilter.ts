@@ -12,7 +12,7 @@
  */
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { assertNHWC, explicitPad, free, runWasm, sameShape, view } from './util.js';
+import { assertNHWC, conv2dStride1, free, runWasm, sameShape, view } from './util.js';
 import type { BackendWasm, ConvPad } from './util.js';
 
 type Shape4 = [number, number, number, number];
@@ -54,17 +54,7 @@ export function conv2dBackpropFilterWasm(args: {
   const xT = view(runWasm('Transpose', backend, { x: view(xRows, [h * w, ci, n]) }, { perm: [1, 0, 2] }), [ci, h, w, n]);
   free(backend, xRows);
   const dyT = view(runWasm('Transpose', backend, { x: view(dy, [n, oh * ow, co]) }, { perm: [1, 0, 2] }), [oh, ow, n, co]);
-  const full = runWasm(
-    'Conv2D',
-    backend,
-    { x: xT, filter: dyT },
-    {
-      strides: [1, 1],
-      dilations: [sh, sw],
-      pad: explicitPad(top, bottom, left, right),
-      dataFormat: 'NHWC',
-    },
-  ); // [Ci, KH', KW', Co] with KH' >= KH
+  const full = conv2dStride1(backend, xT, dyT, [top, bottom, left, right], [sh, sw]); // [Ci, KH', KW', Co] with KH' >= KH
   free(backend, xT);
   free(backend, dyT);
 

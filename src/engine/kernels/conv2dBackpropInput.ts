@@ -29,7 +29,7 @@
  */
 import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { assertNHWC, explicitPad, free, heapF32, heapIndex, runWasm, sameShape, view, wholeHeapF32 } from './util.js';
+import { assertNHWC, conv2dStride1, free, heapF32, heapIndex, runWasm, sameShape, view, wholeHeapF32 } from './util.js';
 import type { BackendWasm, ConvPad } from './util.js';
 
 type Shape4 = [number, number, number, number];
@@ -119,17 +119,7 @@ export function conv2dBackpropInputStacked(args: Args): TensorInfo {
     }
   }
 
-  const z = runWasm(
-    'Conv2D',
-    backend,
-    { x: dy, filter: f },
-    {
-      strides: [1, 1],
-      dilations: [1, 1],
-      pad: explicitPad(ax.padBefore, ax.padAfter, ay.padBefore, ay.padAfter),
-      dataFormat: 'NHWC',
-    },
-  ); // [N, rows_h, rows_w, sh·sw·Ci]
+  const z = conv2dStride1(backend, dy, f, [ax.padBefore, ax.padAfter, ay.padBefore, ay.padAfter]); // [N, rows_h, rows_w, sh·sw·Ci]
   free(backend, f);
 
   if (phases === 1 && ax.offset === 0 && ay.offset === 0 && ax.rows === h && ay.rows === w) {
@@ -224,17 +214,7 @@ export function conv2dBackpropInputPerPhase(args: Args): TensorInfo {
           }
         }
       }
-      const z = runWasm(
-        'Conv2D',
-        backend,
-        { x: dy, filter: f },
-        {
-          strides: [1, 1],
-          dilations: [1, 1],
-          pad: explicitPad(pr.padBefore, pr.padAfter, pc.padBefore, pc.padAfter),
-          dataFormat: 'NHWC',
-        },
-      );
+      const z = conv2dStride1(backend, dy, f, [pr.padBefore, pr.padAfter, pc.padBefore, pc.padAfter]);
       free(backend, f);
       // dx[n, sh·m+ρ, sw·l+σ, :] = Z[n, m+offset_r, l+offset_c, :]
       const heap = wholeHeapF32(backend, out);
@@ -303,17 +283,7 @@ export function conv2dBackpropInputZeroInsert(args: Args): TensorInfo {
   const padLeft = Math.max(0, kw - 1 - left);
   const padBottom = Math.max(0, startH + h + kh - 1 - oh * sh - padTop);
   const padRight = Math.max(0, startW + w + kw - 1 - ow * sw - padLeft);
-  const full = runWasm(
-    'Conv2D',
-    backend,
-    { x: dyz, filter: wT },
-    {
-      strides: [1, 1],
-      dilations: [1, 1],
-      pad: explicitPad(padTop, padBottom, padLeft, padRight),
-      dataFormat: 'NHWC',
-    },
-  );
+  const full = conv2dStride1(backend, dyz, wT, [padTop, padBottom, padLeft, padRight]);
   free(backend, wT);
   if (dyz !== dy) free(backend, dyz);
   if (startH === 0 && startW === 0 && full.shape[1] === h && full.shape[2] === w) return full;

@@ -52,6 +52,19 @@ export function heapIndex(backend: BackendWasm, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset / 4;
 }
 
+/**
+ * Stride-1 NHWC Conv2D (XNNPACK) with explicit padding [top, bottom, left, right] and optional
+ * dilation [dh, dw]: the one convolution every kernel of ours is built from. The caller owns the result.
+ */
+export function conv2dStride1(
+  backend: BackendWasm, x: TensorInfo, filter: TensorInfo,
+  [top, bottom, left, right]: readonly [number, number, number, number], dilations: [number, number] = [1, 1],
+): TensorInfo {
+  return runWasm('Conv2D', backend, { x, filter }, {
+    strides: [1, 1], dilations, pad: explicitPad(top, bottom, left, right), dataFormat: 'NHWC',
+  });
+}
+
 /** Explicit NHWC padding in the form the Conv2D kernel accepts. */
 export function explicitPad(top: number, bottom: number, left: number, right: number): backend_util.ExplicitPadding {
   return [
