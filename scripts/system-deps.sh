@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the project uses, if missing: Fashion-MNIST (dataset-fashion-mnist)
-# and Chromium (chromium; the explorer's end-to-end tests drive it headless through playwright-core).
+# Installs the Debian packages the project uses, if missing: Fashion-MNIST (dataset-fashion-mnist),
+# Chromium (chromium; the explorer's end-to-end tests drive it headless through playwright-core)
+# and OpenBLAS (libopenblas-dev; `npm ci` then builds the native training step, see native/build.mjs;
+# without it training runs on the slower wasm path).
+# Not installed here (large): PyTorch for the peer benchmark `npm run bench -- --peer`
+# (apt-get install python3-torch libopenblas0-pthread).
 # Needs root (CI runs as root); without it, says what to install and goes on (tests that need a
 # missing package skip with a message).
 set -euo pipefail
 need=()
-for pkg in dataset-fashion-mnist chromium; do
+for pkg in dataset-fashion-mnist chromium libopenblas-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -8,6 +8,7 @@ import type { RunSummary } from '../src/server/runs.js';
 import type { LatentGridSnapshot } from '../src/train/run.js';
 import { LoadedModel, type Encoding } from './model.js';
 import { ModelQueue } from './queue.js';
+import type { ModelFiles } from './training/protocol.js';
 
 export const GRID_N = 10;
 
@@ -45,6 +46,9 @@ export class App {
   private latentGrids = new Map<string, Promise<LatentGridSnapshot | null>>();
   private gridImages: Float32Array | null = null;
   private listeners: ((ctx: RunContext) => void)[] = [];
+  /** Runs held in the page (trained here or loaded from a file): their models in memory. */
+  private localModels = new Map<string, { encoder: ModelFiles; decoder: ModelFiles }>();
+  private addedListeners: ((run: RunSummary) => void)[] = [];
   private switching: Promise<void> = Promise.resolve();
 
   constructor(readonly runs: RunSummary[], readonly backend: string, private readonly onStatus: (msg: string) => void) {}
@@ -60,6 +64,27 @@ export class App {
   /** Called after every switch of the active run, once the widgets show it. */
   onRun(cb: (ctx: RunContext) => void): void {
     this.listeners.push(cb);
+  }
+
+  /** Called when a run joins the page (addLocalRun). */
+  onRunAdded(cb: (run: RunSummary) => void): void {
+    this.addedListeners.push(cb);
+  }
+
+  /** `base`, or `base-2`, `base-3`, … if a run of that name exists. */
+  uniqueRunName(base: string): string {
+    let name = base;
+    for (let k = 2; this.runs.some((r) => r.name === name); k++) name = `${base}-${k}`;
+    return name;
+  }
+
+  /** Adds a run whose models are in memory (trained in the page, or loaded from a run file). */
+  addLocalRun(run: RunSummary, models: { encoder: ModelFiles; decoder: ModelFiles }, latentGrid: LatentGridSnapshot | null): void {
+    if (this.runs.some((r) => r.name === run.name)) throw new Error(`a run named '${run.name}' exists already`);
+    this.runs.push(run);
+    this.localModels.set(run.name, models);
+    this.latentGrids.set(run.name, Promise.resolve(latentGrid));
+    this.addedListeners.forEach((cb) => cb(run));
   }
 
   /** latent-grid.json of a run (fetched once), or null when the run has none. */
@@ -88,7 +113,8 @@ export class App {
     if (!run.hasModel) throw new Error(`run '${name}' has no trained model yet`);
     this.onStatus(`loading ${name}…`);
     document.body.dataset.loading = 'true';
-    const model = await this.queue.run(`load`, () => LoadedModel.load(run));
+    const local = this.localModels.get(name);
+    const model = await this.queue.run(`load`, () => (local ? LoadedModel.fromArtifacts(run, local.encoder, local.decoder) : LoadedModel.load(run)));
     if (!model) return;
     const faces2d = isFaces2d(run);
     let grid: RunContext['grid'] = null;

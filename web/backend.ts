@@ -1,6 +1,6 @@
 /**
  * The tensor backend of the page: WebGL, falling back to WebAssembly, then CPU (or the one named
- * by `?backend=` in the address). The wasm binaries are served from /wasm/ by `vae serve`.
+ * by `?backend=` in the address; WebAssembly first when WebGL has no GPU behind it). The wasm binaries are served from /wasm/ by `vae serve`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -28,9 +28,30 @@ export async function startBackend(order: readonly BrowserBackend[] = BROWSER_BA
   throw new Error(`no tensor backend could start (${failures.join('; ')})`);
 }
 
-/** The backend order asked for in the address (`?backend=wasm`), or the default order. */
-export function backendOrder(search: string): readonly BrowserBackend[] {
+/**
+ * The WebGL renderer's name when it is a software rasteriser (SwiftShader, llvmpipe: no GPU, e.g.
+ * headless Chromium with --disable-gpu), else null. There WebGL is ~8x slower than WebAssembly
+ * (measured with `npm run bench:web`), so the default order tries wasm first.
+ */
+export function softwareWebglRenderer(): string | null {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl');
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return /swiftshader|llvmpipe|software/i.test(renderer) ? renderer : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The backend order asked for in the address (`?backend=wasm`), or the default order (wasm before
+ * WebGL when WebGL is software-rendered; `software` is passed in for tests).
+ */
+export function backendOrder(search: string, software: string | null = softwareWebglRenderer()): readonly BrowserBackend[] {
   const want = new URLSearchParams(search).get('backend');
   if (want && (BROWSER_BACKENDS as readonly string[]).includes(want)) return [want as BrowserBackend];
-  return BROWSER_BACKENDS;
+  return software ? ['wasm', 'webgl', 'cpu'] : BROWSER_BACKENDS;
 }

@@ -3,7 +3,7 @@
  * widgets and loads the active run (the `?run=` in the address, else the first faces run).
  */
 import { App, isFaces2d } from './app.js';
-import { backendOrder, startBackend } from './backend.js';
+import { backendOrder, softwareWebglRenderer, startBackend } from './backend.js';
 import { datasetExplanation } from './widgets/datasetExplanation.js';
 import { datasetVisualization } from './widgets/datasetVisualization.js';
 import { sampling } from './widgets/sampling.js';
@@ -11,6 +11,13 @@ import { mapping } from './widgets/mapping.js';
 import { evolution } from './widgets/evolution.js';
 import { decoding } from './widgets/decoding.js';
 import { modelComparison } from './widgets/modelComparison.js';
+import { training } from './widgets/training.js';
+import { latentScatter } from './widgets/latentScatter.js';
+import { manifold } from './widgets/manifold.js';
+import { interpolation } from './widgets/interpolation.js';
+import { FACES_ONLY, isFacesRun, onlyFor } from './widgets/only.js';
+import { TestSets } from './testset.js';
+import { renderFace } from '../src/data/faces.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const e = document.getElementById(id);
@@ -24,21 +31,29 @@ const setStatus = (msg: string): void => {
 };
 
 async function main(): Promise<void> {
-  const backend = await startBackend(backendOrder(location.search));
+  const software = softwareWebglRenderer();
+  const backend = await startBackend(backendOrder(location.search, software));
   $('backend').textContent = `backend: ${backend}`;
+  if (software && backend !== 'webgl') $('backend').title = `WebGL is software-rendered here (${software}), slower than WebAssembly`;
   document.body.dataset.backend = backend;
 
   const runs = await App.fetchRuns();
   const app = new App(runs, backend, setStatus);
   const host = $('widgets');
+  // the MNIST views share the test images and their encodings
+  const testSets = new TestSets(app.queue);
   const widgets = [
-    datasetExplanation(),
-    datasetVisualization(),
+    onlyFor(datasetExplanation(), isFacesRun, FACES_ONLY),
+    onlyFor(datasetVisualization(), isFacesRun, FACES_ONLY),
     sampling(app.queue),
     mapping(app.queue),
     evolution(),
     decoding(app.queue),
+    latentScatter(testSets),
+    manifold(app.queue, testSets),
+    interpolation(app.queue, testSets),
     modelComparison(app),
+    training(app),
   ];
   for (const w of widgets) {
     app.add(w);
@@ -46,13 +61,16 @@ async function main(): Promise<void> {
   }
 
   const select = $<HTMLSelectElement>('run-select');
-  for (const r of runs) {
+  const addOption = (r: (typeof runs)[number]): void => {
     const o = document.createElement('option');
     o.value = r.name;
     o.textContent = `${r.name} (${r.dataset.name}, ${r.model.kind}, ${r.epochsDone} epochs)`;
     o.disabled = !r.hasModel;
     select.appendChild(o);
-  }
+  };
+  runs.forEach(addOption);
+  // runs trained in the page or loaded from a run file (the training panel)
+  app.onRunAdded(addOption);
   select.addEventListener('change', () => void app.activate(select.value));
   app.onRun((ctx) => {
     select.value = ctx.run.name;
@@ -62,7 +80,7 @@ async function main(): Promise<void> {
   });
 
   // the page's handle for tests and the benchmark
-  (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle() };
+  (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle(), renderFace, testSets };
 
   const wanted = new URLSearchParams(location.search).get('run');
   const first = runs.find((r) => r.name === wanted && r.hasModel) ?? runs.find((r) => r.hasModel && isFaces2d(r)) ?? runs.find((r) => r.hasModel);

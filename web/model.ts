@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunSummary } from '../src/server/runs.js';
+import type { ModelFiles } from './training/protocol.js';
 
 export interface Encoding {
   mu: Float32Array;
@@ -19,6 +20,28 @@ export class LoadedModel {
 
   static async load(run: RunSummary): Promise<LoadedModel> {
     const [encoder, decoder] = await Promise.all([tf.loadLayersModel(run.urls.encoder), tf.loadLayersModel(run.urls.decoder)]);
+    return new LoadedModel(run, encoder, decoder);
+  }
+
+  /**
+   * A run whose models are in memory (trained in the page or loaded from a run file). Throws if
+   * the models do not take the image shape and latent size that `run.model` describes.
+   */
+  static async fromArtifacts(run: RunSummary, encoderFiles: ModelFiles, decoderFiles: ModelFiles): Promise<LoadedModel> {
+    const [encoder, decoder] = await Promise.all([encoderFiles, decoderFiles].map((f) => tf.loadLayersModel(tf.io.fromMemory({ ...f }))));
+    const { height, width, channels, latent } = run.model;
+    const same = (a: readonly (number | null)[], b: readonly (number | null)[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+    const problem =
+      !same(encoder.inputs[0].shape, [null, height, width, channels]) ? `the encoder takes ${JSON.stringify(encoder.inputs[0].shape)}, not ${height}×${width}×${channels} images`
+      : encoder.outputs.length !== 2 || !encoder.outputs.every((o) => same(o.shape, [null, latent])) ? `the encoder does not give mu and logvar of size ${latent}`
+      : !same(decoder.inputs[0].shape, [null, latent]) ? `the decoder does not take ${latent}-D latent points`
+      : !same(decoder.outputs[0].shape, [null, height, width, channels]) ? `the decoder does not give ${height}×${width}×${channels} images`
+      : null;
+    if (problem) {
+      encoder.dispose();
+      decoder.dispose();
+      throw new Error(`run '${run.name}': ${problem} (as its model config says)`);
+    }
     return new LoadedModel(run, encoder, decoder);
   }
 

@@ -22,9 +22,9 @@ export function decodeZ(vae: Vae, z: Float32Array, n: number): Float32Array {
   return out;
 }
 
-/** z ~ N(0, I) drawn from a seeded Rng, and their decodings. */
+/** z ~ p(z) (N(0, I), or the run's mixture prior) drawn from a seeded Rng, and their decodings. */
 export function sampleImages(vae: Vae, n: number, seed: number): { z: Float32Array; images: Float32Array } {
-  const z = new Rng(seed).normals(n * vae.config.latent);
+  const z = vae.prior.sample(new Rng(seed), n);
   return { z, images: decodeZ(vae, z, n) };
 }
 
@@ -52,13 +52,5 @@ export function reconstructImages(vae: Vae, images: Float32Array, n: number): Fl
   return decodeZ(vae, encodeImages(vae, images, n).mu, n);
 }
 
-/** `steps` points on the straight line from za to zb (both ends included). */
-export function interpolateLinear(za: Float32Array, zb: Float32Array, steps: number): Float32Array {
-  const d = za.length;
-  const out = new Float32Array(steps * d);
-  for (let i = 0; i < steps; i++) {
-    const t = steps === 1 ? 0 : i / (steps - 1);
-    for (let j = 0; j < d; j++) out[i * d + j] = (1 - t) * za[j] + t * zb[j];
-  }
-  return out;
-}
+/** Interpolation lives in interpolate.ts (linear and spherical); re-exported for existing callers. */
+export { interpolateLinear } from './interpolate.js';

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.js';
-import { useBackend, parseBackend } from '../engine/backend.js';
+import { useBackend, parseBackend, nativeUnavailable } from '../engine/backend.js';
 import { tileImages } from '../data/imageGrid.js';
 import { writePngAtomic } from '../data/png.js';
 
@@ -51,9 +51,20 @@ export function choiceOption<T extends string>(name: string, choices: readonly T
   };
 }
 
-/** Starts the requested tensor backend and says which one is in use (stderr, so --json stays clean). */
+let nativeNoteShown = false;
+
+/**
+ * Starts the requested tensor backend (default 'native': our C training step, falling back to
+ * wasm with a one-line note when it is not built) and says which one is in use (stderr, so --json
+ * stays clean).
+ */
 export async function startBackend(name: string | undefined, quiet = false): Promise<string> {
-  const backend = await useBackend(parseBackend(name ?? 'wasm'));
+  const wanted = parseBackend(name ?? 'native');
+  const backend = await useBackend(wanted);
+  if (wanted === 'native' && backend !== 'native' && !nativeNoteShown) {
+    nativeNoteShown = true;
+    process.stderr.write(`note: native path not available, using wasm: ${nativeUnavailable()}\n`);
+  }
   if (!quiet) process.stderr.write(`backend: ${backend}\n`);
   return backend;
 }

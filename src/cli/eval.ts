@@ -1,8 +1,12 @@
-/** `vae eval RUN`: −ELBO, reconstruction, KL, and with --samples K the IWAE-K estimate of −log p(x). */
+/**
+ * `vae eval RUN`: −ELBO, reconstruction, KL, the number of active latent units, and with
+ * --samples K the IWAE-K estimate of −log p(x).
+ */
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
+import { activeUnitsOf } from '../analysis/activeUnits.js';
 import { estimateLogPx } from '../math/iwae.js';
 import { Rng } from '../math/rng.js';
 import { evalSeed, evaluateElbo, prepareEvalImages } from '../train/trainer.js';
@@ -24,10 +28,12 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .argument('<run>', 'run folder')
-    .description('evaluate a trained run: -ELBO, reconstruction, KL, and (--samples K) the importance-sampled -log p(x)')
+    .description('evaluate a trained run on its test split: -ELBO, reconstruction, KL, active latent units ' +
+      '(variance over the inputs of the encoder mean > 0.01, Burda et al. 2015), and with --samples K the importance-sampled ' +
+      'estimate of -log p(x) (IWAE-K; e.g. K=5000 as in Burda et al.), batched with bounded memory and a progress bar')
     .option('--split <name>', 'test | validation | train (default: test if the dataset has one)', choiceOption('--split', ['test', 'validation', 'train'] as const))
     .option('--samples <K>', 'importance samples per example for IWAE-K / log p(x) (0: ELBO only)', intOption('--samples', 0), 0)
-    .option('--limit <n>', 'evaluate only the first N examples', intOption('--limit'))
+    .option('--limit <n>', 'evaluate only the first N examples of the split (K=5000 costs 5000 decoder passes per example)', intOption('--limit'))
     .option('--batch-size <n>', 'examples encoded at once', intOption('--batch-size'), 100)
     .option('--seed <n>', 'seed of the importance samples', intOption('--seed', 0), 0)
     .option('--json', 'print the results as JSON on stdout')
@@ -36,7 +42,9 @@ export function registerEval(program: Command): void {
       const backend = await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
       try {
-        const data = await loadDataset(run.dataset);
+        const t0 = Date.now();
+        // with --limit on the test split, only those test images are loaded (the spec's testLimit)
+        const data = await loadDataset((o.split ?? 'test') === 'test' && o.limit !== undefined ? { ...run.dataset, testLimit: o.limit } : run.dataset);
         const splitName = o.split ?? (data.test ? 'test' : 'validation');
         const set = splitName === 'test' ? data.test : splitName === 'train' ? data.train : data.validation;
         if (!set) throw new UserError(`dataset ${data.name} has no ${splitName} split (use --split validation)`);
@@ -44,16 +52,19 @@ export function registerEval(program: Command): void {
         const size = data.height * data.width * data.channels;
         const images = prepareEvalImages(set, run.training.binarize, run.training.seed).subarray(0, count * size);
         const terms = evaluateElbo(vae, images, count, evalSeed(run.training.seed));
+        const au = activeUnitsOf(vae, images, count);
         const result: Record<string, unknown> = {
           run: dir, split: splitName, examples: count, backend,
           negElbo: terms.loss, reconstruction: terms.reconstruction, kl: terms.kl,
+          latent: vae.config.latent, activeUnits: au.active.length, activeDims: au.active,
+          unitVariances: Array.from(au.variances), activeThreshold: au.threshold,
           epochs: run.epochsDone, bestEpoch: run.bestEpoch,
         };
         if (o.samples > 0) {
           const bar = o.json ? null : progressBar(`log p(x), K=${o.samples}`, count * o.samples);
           const est = await estimateLogPx({
             x: images, shape: vae.imageShape, samples: o.samples, rng: new Rng(o.seed), batchSize: o.batchSize,
-            encode: (x) => vae.encode(x as tf.Tensor4D), decode: (z) => vae.decode(z), likelihood: vae.config.likelihood,
+            encode: (x) => vae.encode(x as tf.Tensor4D), decode: (z) => vae.decode(z), likelihood: vae.config.likelihood, logPz: vae.logPz,
             onProgress: (done) => bar?.update(done),
           });
           bar?.stop();
@@ -62,6 +73,7 @@ export function registerEval(program: Command): void {
           result.negLogPx = -mean(est.logPx);
           result.negElboK = -mean(est.elbo);
         }
+        result.seconds = (Date.now() - t0) / 1000;
         if (o.json) {
           printJson(result);
           return;
@@ -69,9 +81,10 @@ export function registerEval(program: Command): void {
         const f = (v: unknown): string => (typeof v === 'number' ? v.toFixed(2) : String(v));
         const lines = [
           `run ${dir} (${run.epochsDone} epochs, best ${run.bestEpoch}), ${splitName} split, ${count} examples, backend ${backend}`,
-          `  -ELBO            ${f(result.negElbo)} nats  (single sample, analytic KL)`,
+          `  -ELBO            ${f(result.negElbo)} nats  (single sample, ${vae.logPz ? 'Monte-Carlo KL: mixture prior' : 'analytic KL'})`,
           `  reconstruction   ${f(result.reconstruction)} nats  (-E log p(x|z))`,
           `  KL               ${f(result.kl)} nats`,
+          `  active units     ${au.active.length} of ${vae.config.latent}  (Var_x E_q[z_u|x] > ${au.threshold}: dims ${au.active.join(',') || 'none'})`,
         ];
         if (o.samples > 0) {
           lines.push(`  -ELBO (K=${o.samples})   ${f(result.negElboK)} nats  (mean over the K samples)`);

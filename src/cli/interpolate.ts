@@ -1,11 +1,12 @@
-/** `vae interpolate RUN A B`: decodes the straight line between the encodings of two inputs. */
+/** `vae interpolate RUN A B`: decodes the straight line (or the spherical path) between the encodings of two inputs. */
 import type { Command } from 'commander';
-import { decodeZ, encodeImages, interpolateLinear } from '../analysis/generate.js';
+import { decodeZ, encodeImages } from '../analysis/generate.js';
+import { interpolate, type InterpolationMethod } from '../analysis/interpolate.js';
 import { loadRunModel } from '../train/run.js';
-import { action, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
+import { action, choiceOption, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
 import { resolveInputs } from './inputs.js';
 
-interface InterpolateOptions { steps: number; out?: string; backend?: string }
+interface InterpolateOptions { steps: number; method: InterpolationMethod; out?: string; backend?: string }
 
 export function registerInterpolate(program: Command): void {
   program
@@ -13,8 +14,11 @@ export function registerInterpolate(program: Command): void {
     .argument('<run>', 'run folder')
     .argument('<from>', 'PNG file or SPLIT:INDEX')
     .argument('<to>', 'PNG file or SPLIT:INDEX')
-    .description('encode two inputs and decode points on the line between their means (strip PNG: from, steps, to)')
+    .description('encode two inputs and decode points on the path between their means (strip PNG: from, steps, to); ' +
+      'linear: the straight line; slerp: the direction turns at constant angular speed while the length goes linearly ' +
+      'from |a| to |b| (keeps points near the shell where a standard-normal prior has its mass)')
     .option('--steps <n>', 'decoded points including both ends', intOption('--steps', 2, 100), 10)
+    .option('--method <m>', 'linear | slerp', choiceOption('--method', ['linear', 'slerp'] as const), 'linear')
     .option('--out <file.png>', 'output PNG (default RUN/interpolation.png)')
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .action(action(async (dir: string, from: string, to: string, o: InterpolateOptions) => {
@@ -24,7 +28,7 @@ export function registerInterpolate(program: Command): void {
         const { images } = await resolveInputs(run, [from, to]);
         const { mu } = encodeImages(vae, images, 2);
         const d = vae.config.latent;
-        const z = interpolateLinear(mu.subarray(0, d), mu.subarray(d, 2 * d), o.steps);
+        const z = interpolate(o.method, mu.subarray(0, d), mu.subarray(d, 2 * d), o.steps);
         const decoded = decodeZ(vae, z, o.steps);
         const size = images.length / 2;
         // strip: original A, the decoded path, original B
@@ -34,7 +38,7 @@ export function registerInterpolate(program: Command): void {
         strip.set(images.subarray(size), (o.steps + 1) * size);
         const out = defaultOut(dir, 'interpolation.png', o.out);
         writeGridPng(out, strip, o.steps + 2, vae.imageShape, { cols: o.steps + 2 });
-        process.stdout.write(`wrote ${out} (input, ${o.steps} decoded points, input)\n`);
+        process.stdout.write(`wrote ${out} (input, ${o.steps} decoded points on the ${o.method === 'slerp' ? 'spherical' : 'straight'} path, input)\n`);
       } finally {
         vae.dispose();
       }

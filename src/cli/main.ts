@@ -8,10 +8,17 @@ import { registerReconstruct } from './reconstruct.js';
 import { registerEncode } from './encode.js';
 import { registerDecode } from './decode.js';
 import { registerInterpolate } from './interpolate.js';
+import { registerTraverse } from './traverse.js';
+import { registerAnomaly } from './anomaly.js';
+import { registerSearch } from './search.js';
+import { registerFewLabels } from './fewlabels.js';
 import { registerPlot } from './plot.js';
 import { registerData } from './dataPreview.js';
 import { registerStart } from './start.js';
 import { registerServe } from './serve.js';
+import { registerDenoise } from './denoise.js';
+import { registerGradvar } from './gradvar.js';
+import { registerExportSite } from './exportSite.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,9 +34,16 @@ export function buildProgram(): Command {
   registerEncode(program);
   registerDecode(program);
   registerInterpolate(program);
+  registerTraverse(program);
+  registerAnomaly(program);
+  registerSearch(program);
+  registerFewLabels(program);
   registerPlot(program);
   registerData(program);
   registerServe(program);
+  registerDenoise(program);
+  registerGradvar(program);
+  registerExportSite(program);
   // bad arguments exit with status 2 (commander's default is 1); --help and --version exit 0
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride((err: CommanderError) => {

@@ -11,7 +11,7 @@ export function registerSample(program: Command): void {
   program
     .command('sample')
     .argument('<run>', 'run folder')
-    .description('draw z ~ N(0, I), decode, and write a grid PNG (and the z values as JSON next to it)')
+    .description('draw z ~ p(z) (N(0, I), or the run\'s mixture prior), decode, and write a grid PNG (and the z values as JSON next to it)')
     .option('--n <n>', 'number of samples', intOption('--n', 1, 10000), 24)
     .option('--seed <n>', 'seed of the z draws', intOption('--seed', 0), 0)
     .option('--cols <n>', 'grid columns (default: 6 for 24, else about sqrt(n))', intOption('--cols'))

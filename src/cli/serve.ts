@@ -30,10 +30,13 @@ export async function serveUntilStopped(dirs: string[], o: { port: number; host:
   const explorer = await serveExplorer({ runs: dirs, port: o.port, host: o.host });
   process.stdout.write(`serving ${dirs.length} run${dirs.length === 1 ? '' : 's'}: ${dirs.join(', ')}\n`);
   process.stdout.write(`explorer: ${explorer.url}\n`);
-  const stop = (signal: string): void => {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(0); // a second signal: at once (the server is read-only, nothing to save)
+    stopping = true;
     process.stderr.write(`${signal}: stopping the explorer\n`);
     void explorer.close().then(() => process.exit(0));
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

@@ -23,7 +23,7 @@ export function registerStart(program: Command): void {
     .option('--out <dir>', 'run folder', path.join('runs', 'faces'))
     .option('--epochs <n>', 'epochs for the default model', intOption('--epochs'), 30)
     .option('--seed <n>', 'seed', intOption('--seed', 0), 0)
-    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option('--backend <name>', 'native | wasm | cpu (native: wasm plus our C training step, where built; else wasm with a note)', 'native')
     .option('--no-serve', 'stop after training instead of serving the explorer')
     .option('--port <n>', 'explorer port (0 picks a free one)', intOption('--port', 0, 65535), DEFAULT_PORT)
     .action(action(async (o: StartOptions) => {
@@ -36,7 +36,8 @@ export function registerStart(program: Command): void {
       } else {
         await runTraining({
           dataset: 'faces', model: 'conv', sigma2: 1, seed: o.seed, epochs: o.epochs, out: o.out, backend: o.backend,
-          ...(run && run.epochsDone > 0 ? { resume: true } : {}),
+          // an unfinished run continues where it stopped (an interrupted epoch included, or from scratch if nothing was saved)
+          ...(run ? { resume: true } : {}),
         });
       }
       const final = readRun(o.out);

@@ -1,6 +1,6 @@
 /** `vae train`: trains a VAE into a run folder, with progress, checkpoints and pictures at the end. */
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { loadDataset, parseDatasetName, type DatasetSpec } from '../data/load.js';
 import { PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
@@ -9,9 +9,13 @@ import { trainRun } from '../train/trainRun.js';
 import { readRun, type RunJson } from '../train/run.js';
 import type { BinarizeMode } from '../data/binarize.js';
 import type { KlMode } from '../math/kl.js';
+import { formatCorruption, parseCorruption, type Corruption } from '../math/corrupt.js';
+import { parsePrior, type PriorConfig } from '../math/prior.js';
 import { action, choiceOption, intOption, numberOption, startBackend } from './common.js';
 import { progressBar, type Progress } from './progress.js';
 import { writeRunPictures } from './pictures.js';
+import { stopOnSignals } from './interrupt.js';
+import { parseSeeds, trainSeeds } from './seeds.js';
 
 export interface TrainCliOptions {
   dataset: string;
@@ -31,10 +35,33 @@ export interface TrainCliOptions {
   seed: number;
   trainLimit?: number;
   validation?: number;
+  excludeLabels?: number[];
+  warmup?: number;
+  freeBits?: number;
+  corrupt?: Corruption;
+  prior?: PriorConfig;
   out?: string;
   resume?: string | boolean;
   backend?: string;
   quiet?: boolean;
+}
+
+/** Parses `3` or `3,5` into label numbers (for --exclude-labels). */
+function labelListOption(v: string): number[] {
+  const labels = v.split(',').map((s) => s.trim());
+  if (labels.some((s) => !/^\d+$/.test(s))) throw new InvalidArgumentError(`--exclude-labels must be a comma-separated list of labels such as 3 or 3,5 (got '${v}')`);
+  return labels.map(Number);
+}
+
+/** A commander parser from a parse function that throws Error. */
+function cliParser<T>(parse: (s: string) => T): (v: string) => T {
+  return (v: string) => {
+    try {
+      return parse(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
@@ -44,7 +71,7 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
   const name = parseDatasetName(o.dataset);
   if (name === 'folder' && !o.dataPath) throw new UserError('--dataset folder needs --data-path DIR (a folder of PNG images)');
   const spec: DatasetSpec = { name, seed: o.seed, ...(o.dataPath ? { path: o.dataPath } : {}), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}),
-    ...(o.validation !== undefined ? { validation: o.validation } : {}) };
+    ...(o.validation !== undefined ? { validation: o.validation } : {}), ...(o.excludeLabels?.length ? { excludeLabels: o.excludeLabels } : {}) };
   if (name === 'faces' && o.validation !== undefined) throw new UserError('--validation does not apply to faces (its validation set is the held-out parameter rectangle of seed 000)');
   if (name === 'folder') Object.assign(spec, { height: 32, width: 32, channels: 3 });
   const imageLike = name === 'faces' || name === 'folder';
@@ -56,7 +83,8 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
   const shape = name === 'mnist' || name === 'fashion-mnist' ? { height: 28, width: 28, channels: 1 } : { height: spec.height ?? 32, width: spec.width ?? 32, channels: spec.channels ?? 3 };
   const hidden = o.hidden?.split(',').map((s) => Number(s.trim()));
   if (hidden && hidden.some((h) => !Number.isInteger(h) || h <= 0)) throw new UserError(`--hidden must be a comma-separated list of positive integers (got '${o.hidden}')`);
-  const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood });
+  const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood, prior: o.prior });
+  if (o.freeBits && o.prior?.kind === 'gmm') throw new UserError('--free-bits needs the standard normal prior (a mixture prior has no per-dimension KL)');
   const options: TrainOptions = {
     ...DEFAULT_TRAIN_OPTIONS,
     epochs: o.epochs ?? (imageLike ? DEFAULT_TRAIN_OPTIONS.epochs : 10),
@@ -66,6 +94,9 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
     kl: o.kl ?? 'analytic',
     binarize: o.binarize ?? (likelihood.kind === 'bernoulli' ? 'dynamic' : 'none'),
     seed: o.seed,
+    ...(o.warmup ? { warmup: o.warmup } : {}),
+    ...(o.freeBits ? { freeBits: o.freeBits } : {}),
+    ...(o.corrupt ? { corrupt: o.corrupt } : {}),
   };
   const dir = o.out ?? (typeof o.resume === 'string' ? o.resume : path.join('runs', `${name}-${presetName}-s${o.seed}`));
   return { spec, options, dir, model };
@@ -88,8 +119,9 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
   };
   let bar: Progress | null = null;
   let t0 = Date.now();
+  const stop = stopOnSignals(); // Ctrl-C: stop after the current step and save it for --resume
   const run = await trainRun({
-    dir: plan.dir, model, dataset: spec, options: plan.options, resume, data,
+    dir: plan.dir, model, dataset: spec, options: plan.options, resume, data, signal: stop.signal, ...(resume && o.lr !== undefined ? { learningRate: o.lr } : {}),
     onStart: ({ run, startEpoch }) => {
       log(`model: ${describeModel(run.model)} (${run.paramCounts.encoder.toLocaleString('en')} + ${run.paramCounts.decoder.toLocaleString('en')} parameters)`);
       log(`data: ${data.name}, ${data.train.count} train / ${data.validation.count} validation images of ${data.channels}x${data.height}x${data.width}` +
@@ -98,11 +130,15 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
         log(`likelihood: Gaussian, sigma^2 = ${run.model.likelihood.sigma2}; losses include the constant ½·d·log 2π per image`);
       }
       log(`training ${plan.dir}: epochs ${startEpoch}..${run.training.epochs}, batch ${run.training.batchSize}, Adam lr ${run.training.learningRate}, seed ${run.training.seed}`);
+      const t = run.training;
+      const extras = [t.beta !== 1 ? `beta ${t.beta}` : '', t.warmup ? `KL warm-up over ${t.warmup} epochs` : '', t.freeBits ? `free bits ${t.freeBits} nats per dimension` : '',
+        t.corrupt ? `denoising: input ${formatCorruption(t.corrupt)}, clean target` : ''].filter(Boolean);
+      if (extras.length > 0) log(`objective: ${extras.join(', ')} (reported losses are the true -ELBO)`);
       t0 = Date.now();
     },
     onStep: ({ epoch, step, steps, loss }) => {
       if (o.quiet) return;
-      if (step === 1) bar = progressBar(`epoch ${epoch}`, steps);
+      if (step === 1 || !bar) bar = progressBar(`epoch ${epoch}`, steps);
       bar?.update(step, { loss: `loss ${fmt(loss)}` });
       if (step === steps) {
         bar?.stop();
@@ -119,6 +155,13 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
       );
     },
   });
+  stop.dispose();
+  if (run.status === 'interrupted' && run.partial) {
+    (bar as Progress | null)?.stop();
+    process.stderr.write(`\n${stop.received() ?? 'stopped'}: saved epoch ${run.partial.epoch} at step ${run.partial.step} of ${run.partial.steps} in ${plan.dir}; ` +
+      `continue with: vae train --resume ${plan.dir} --epochs ${run.training.epochs}\n`);
+    process.exit(stop.exitCode());
+  }
   const files = await writeRunPictures(plan.dir);
   log(`done: ${plan.dir}/run.json; best epoch ${run.bestEpoch}; pictures: ${files.join(', ')}`);
   return run;
@@ -141,15 +184,25 @@ export function registerTrain(program: Command): void {
     .option('--lr <v>', 'Adam learning rate', numberOption('--lr', { positive: true }))
     .option('--beta <v>', 'weight of the KL term (beta-VAE)', numberOption('--beta'))
     .option('--kl <mode>', 'analytic | monte-carlo', choiceOption('--kl', ['analytic', 'monte-carlo'] as const))
+    .option('--warmup <epochs>', 'KL warm-up: beta ramps linearly from 0 to --beta over this many epochs, per step (reported losses stay the true -ELBO)', numberOption('--warmup', { positive: true }))
+    .option('--free-bits <nats>', 'free bits (Kingma et al. 2016): per latent dimension, the batch-mean KL is floored at this many nats in the training objective (reported losses stay the true -ELBO)', numberOption('--free-bits', { positive: true }))
+    .option('--corrupt <noise>', 'denoising: the encoder sees seeded noisy inputs, the likelihood scores the clean ones: gaussian:SIGMA (added, clipped to [0,1]) or mask:P (pixels zeroed with probability P)', cliParser(parseCorruption))
+    .option('--prior <kind>', 'p(z): standard (N(0, I)) or gmm:K, a learnable mixture of K Gaussians trained jointly (Monte-Carlo KL)', cliParser(parsePrior))
     .option('--binarize <mode>', 'none | threshold | static | dynamic (default: dynamic for Bernoulli)', choiceOption('--binarize', ['none', 'threshold', 'static', 'dynamic'] as const))
     .option('--seed <n>', 'seed for weights, eps, shuffling and data', intOption('--seed', 0), 0)
     .option('--train-limit <n>', 'use only the first N training images', intOption('--train-limit'))
     .option('--validation <v>', 'validation split: images from the end of the MNIST training set (default 10000), or the fraction of a folder (default 0.1)', numberOption('--validation'))
+    .option('--exclude-labels <list>', 'leave these labels out of training and validation, e.g. 3 or 3,5 (MNIST, Fashion-MNIST; the test split keeps them: anomaly detection)', labelListOption)
     .option('--out <dir>', 'run folder (default runs/<dataset>-<model>-s<seed>)')
-    .option('--resume [dir]', 'continue the run in --out (or DIR) from its last saved epoch')
-    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option('--seeds <list>', 'one run per seed, one after the other: a count N (seeds 0..N-1) or a list such as 3,5,8; each run goes to OUT-s<seed> (default runs/<dataset>-<model>-s<seed>)', parseSeeds)
+    .option('--resume [dir]', 'continue the run in --out (or DIR) from its last saved state (after Ctrl-C: the step it stopped at); a given --lr replaces the saved one')
+    .option('--backend <name>', 'native | wasm | cpu (native: wasm plus our C training step, where built; else wasm with a note)', 'native')
     .option('--quiet', 'no progress output')
-    .action(action(async (o: TrainCliOptions) => {
+    .action(action(async (o: TrainCliOptions & { seeds?: number[] }, cmd: Command) => {
+      if (o.seeds) {
+        await trainSeeds(o, o.seeds, cmd.getOptionValueSource('seed') === 'cli');
+        return;
+      }
       await runTraining(o);
     }));
 }

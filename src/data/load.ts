@@ -30,6 +30,11 @@ export interface DatasetSpec {
   height?: number;
   width?: number;
   channels?: 1 | 3;
+  /**
+   * Labels left out of the train and validation splits (e.g. [3]: train without the digit 3, for
+   * anomaly detection); the test split keeps every label. trainLimit counts images before exclusion.
+   */
+  excludeLabels?: number[];
 }
 
 /** Parses a dataset name; anything else throws a DataError listing the valid names. */
@@ -40,6 +45,40 @@ export function parseDatasetName(s: string): DatasetName {
 
 /** Loads the dataset a spec describes. */
 export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
+  const d = await loadDatasetUnfiltered(spec);
+  return spec.excludeLabels && spec.excludeLabels.length > 0 ? excludeLabels(d, spec.excludeLabels) : d;
+}
+
+/**
+ * Drops every image whose label is in `labels` from the train and validation splits (the test
+ * split is kept whole). A dataset without labels, or a label that does not exist, is a DataError.
+ */
+export function excludeLabels(d: Dataset, labels: readonly number[]): Dataset {
+  const classes = d.classNames?.length ?? 0;
+  if (!d.train.labels || classes === 0) throw new DataError(`dataset ${d.name} has no labels to exclude`);
+  for (const l of labels) {
+    if (!(Number.isInteger(l) && l >= 0 && l < classes)) throw new DataError(`excluded label ${l} is not one of the labels 0–${classes - 1} of ${d.name}`);
+  }
+  const drop = new Set(labels);
+  const size = d.height * d.width * d.channels;
+  const keep = (set: ImageSet): ImageSet => {
+    if (!set.labels) return set;
+    const idx: number[] = [];
+    for (let i = 0; i < set.count; i++) if (!drop.has(set.labels[i])) idx.push(i);
+    const images = new Float32Array(idx.length * size);
+    idx.forEach((src, j) => images.set(set.images.subarray(src * size, (src + 1) * size), j * size));
+    return {
+      images, count: idx.length, labels: Uint8Array.from(idx, (i) => set.labels![i]),
+      ...(set.params && { params: Float32Array.from(idx.flatMap((i) => [set.params![2 * i], set.params![2 * i + 1]])) }),
+      ...(set.files && { files: idx.map((i) => set.files![i]) }),
+    };
+  };
+  const train = keep(d.train);
+  if (train.count === 0) throw new DataError(`excluding labels ${labels.join(',')} leaves no training images`);
+  return { ...d, train, validation: keep(d.validation) };
+}
+
+async function loadDatasetUnfiltered(spec: DatasetSpec): Promise<Dataset> {
   const name = parseDatasetName(spec.name);
   if (spec.trainLimit !== undefined && !(Number.isInteger(spec.trainLimit) && spec.trainLimit >= 1)) {
     throw new DataError(`trainLimit must be an integer ≥ 1, got ${spec.trainLimit}`);

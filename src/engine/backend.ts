@@ -3,28 +3,53 @@
  * A failed `tf.setBackend('wasm')` leaves tfjs silently on `cpu`, which trains conv models about
  * 400x slower, so `useBackend` checks the backend really in use and throws if it is not the one
  * asked for. No Node modules here: the browser uses this file as is.
+ *
+ * 'native' is the wasm backend plus our C training step (native/vae_native.c, an N-API addon
+ * built at install when OpenBLAS is there): the trainer hands whole steps to it when the model
+ * is one of ours. Where the addon is missing, `useBackend('native')` falls back to wasm and
+ * `nativeUnavailable()` says why (the CLI prints it once).
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { nativeActive, setNativeActive } from './native/state.js';
 
-export type BackendName = 'wasm' | 'cpu';
+export type BackendName = 'native' | 'wasm' | 'cpu';
 
-export const BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
+export const BACKENDS: readonly BackendName[] = ['native', 'wasm', 'cpu'];
+
+let nativeMissing = '';
+
+/** Why the last `useBackend('native')` fell back to wasm ('' if it did not). */
+export function nativeUnavailable(): string {
+  return nativeMissing;
+}
 
 /** Parses a backend name given by a user (CLI option, config file). */
 export function parseBackend(s: string): BackendName {
   const name = s.trim().toLowerCase();
   if ((BACKENDS as readonly string[]).includes(name)) return name as BackendName;
-  throw new UserError(`unknown backend '${s}' (use wasm or cpu)`);
+  throw new UserError(`unknown backend '${s}' (use native, wasm or cpu)`);
 }
 
-/** Switches tfjs to `name` (registering our wasm kernels first) and returns the backend in use. */
+/**
+ * Switches tfjs to `name` (registering our wasm kernels first) and returns the backend in use:
+ * 'native' may come back as 'wasm' when the addon is not there (see `nativeUnavailable`).
+ */
 export async function useBackend(name: BackendName = 'wasm'): Promise<BackendName> {
+  setNativeActive(false);
+  if (name === 'native') {
+    const { loadNativeAddon } = await import('./native/addon.js');
+    const { addon, reason } = loadNativeAddon();
+    nativeMissing = addon ? '' : reason;
+    await useBackend('wasm');
+    setNativeActive(addon !== null);
+    return addon ? 'native' : 'wasm';
+  }
   if (name === 'wasm') {
     const { registerWasmKernels } = await import('./kernels/register.js');
     registerWasmKernels();
   } else if (name !== 'cpu') {
-    throw new UserError(`unknown backend '${String(name)}' (use wasm or cpu)`);
+    throw new UserError(`unknown backend '${String(name)}' (use native, wasm or cpu)`);
   }
   let failure = '';
   try {
@@ -44,7 +69,8 @@ export async function useBackend(name: BackendName = 'wasm'): Promise<BackendNam
   return name;
 }
 
-/** The name of the tfjs backend in use now. */
+/** The backend in use now: 'native' when our C training step is on (tfjs itself is on wasm). */
 export function backendInUse(): string {
-  return tf.getBackend();
+  const b = tf.getBackend();
+  return b === 'wasm' && nativeActive() ? 'native' : b;
 }

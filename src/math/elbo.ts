@@ -10,8 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { logNormalDiag, logStandardNormal, reparameterize } from './gaussian.js';
-import { klAnalytic, klMonteCarlo, type KlMode } from './kl.js';
+import { freeBitsKl, klAnalytic, klAnalyticPerDim, klMonteCarlo, klMonteCarloPerDim, type KlMode } from './kl.js';
 import { logPxGivenZ, type Likelihood } from './likelihood.js';
+import type { LogDensity } from './prior.js';
 
 /** Per-example ELBO terms, each of shape [B], in nats. */
 export interface ElboTerms {
@@ -36,22 +37,28 @@ export interface ElboInputs {
   logvar: tf.Tensor;
   decode: Decode;
   likelihood: Likelihood;
+  /**
+   * log p(z), z [..., D] → [...]. Absent: the standard normal N(0, I) (and the analytic KL is
+   * available). Given (e.g. a mixture prior): the KL is always the Monte-Carlo log q(z|x) − log p(z).
+   */
+  logPz?: LogDensity;
 }
 
 /**
  * Seed 000's training objective with one sample per example:
  *   elbo ≈ log p(x|z*) − β·KL( q(z|x) ‖ p(z) ),   z* = mu + exp(½·logvar)·eps.
  * kl 'analytic' uses ½Σ(mu² + exp(logvar) − logvar − 1); 'monte-carlo' uses log q(z*|x) − log p(z*).
- * eps [B, D] (see `sampleEps`); gradients flow to mu, logvar and the decoder's weights.
+ * With `logPz` (a non-standard prior) the KL is always the Monte-Carlo one.
+ * eps [B, D] (see `sampleEps`); gradients flow to mu, logvar, the decoder's weights (and the prior's).
  */
 export function elboSingleSample(
   args: ElboInputs & { eps: tf.Tensor; beta?: number; kl?: KlMode },
 ): ElboTerms {
-  const { x, mu, logvar, decode, likelihood, eps, beta = 1, kl: klMode = 'analytic' } = args;
+  const { x, mu, logvar, decode, likelihood, eps, beta = 1, kl: klMode = 'analytic', logPz } = args;
   return tf.tidy(() => {
     const z = reparameterize(mu, logvar, eps) as tf.Tensor2D;
     const reconstruction = logPxGivenZ(likelihood, x, decode(z));
-    const kl = klMode === 'analytic' ? klAnalytic(mu, logvar) : klMonteCarlo(z, mu, logvar);
+    const kl = logPz ? klMonteCarlo(z, mu, logvar, logPz) : klMode === 'analytic' ? klAnalytic(mu, logvar) : klMonteCarlo(z, mu, logvar);
     return { elbo: tf.sub(reconstruction, tf.mul(kl, beta)), reconstruction, kl };
   });
 }
@@ -72,7 +79,7 @@ export function sampleLogDensities(
     const logPxz = logPxGivenZ(likelihood, xTiled, decode(tf.reshape(z, [k * b, d]))); // [k·B]
     return {
       logPxGivenZ: tf.reshape(logPxz, [k, b]) as tf.Tensor2D,
-      logPz: logStandardNormal(z) as tf.Tensor2D,
+      logPz: (args.logPz ?? logStandardNormal)(z) as tf.Tensor2D,
       logQz: logNormalDiag(z, mu, logvar) as tf.Tensor2D,
     };
   });
@@ -103,6 +110,38 @@ export function elboKSamples(args: ElboInputs & { eps: tf.Tensor; beta?: number 
     const kl = tf.mean(tf.sub(t.logQz, t.logPz), 0);
     return { elbo: tf.sub(reconstruction, tf.mul(kl, beta)), reconstruction, kl };
   });
+}
+
+/**
+ * The training objective and the true ELBO terms of one step. Without free bits the loss is
+ * `negElboLoss(elboSingleSample(…))` = mean over the batch of −(reconstruction − β·kl). With
+ * `freeBits` λ > 0 the KL part becomes β · Σ_j max(λ, mean_batch KL_j) (see `freeBitsKl`), which
+ * needs a factorised prior (N(0, I), no `logPz`). The returned `terms` hold the unweighted,
+ * unfloored reconstruction and KL per example, so callers report the true ELBO = reconstruction − kl
+ * (β = 1, no floor); `terms.elbo` is reconstruction − β·kl as everywhere.
+ */
+export function trainingObjective(
+  args: ElboInputs & { eps: tf.Tensor; beta?: number; kl?: KlMode; freeBits?: number },
+): { loss: tf.Scalar; terms: ElboTerms } {
+  const { freeBits = 0 } = args;
+  if (!(freeBits > 0)) {
+    const r = tf.tidy(() => {
+      const { elbo, reconstruction, kl } = elboSingleSample(args);
+      return { loss: negElboLoss({ elbo, reconstruction, kl }), elbo, reconstruction, kl };
+    });
+    return { loss: r.loss, terms: { elbo: r.elbo, reconstruction: r.reconstruction, kl: r.kl } };
+  }
+  if (args.logPz) throw new Error('free bits need a factorised prior (the standard normal); a mixture prior has no per-dimension KL');
+  const { x, mu, logvar, decode, likelihood, eps, beta = 1, kl: klMode = 'analytic' } = args;
+  const r = tf.tidy(() => {
+    const z = reparameterize(mu, logvar, eps) as tf.Tensor2D;
+    const reconstruction = logPxGivenZ(likelihood, x, decode(z));
+    const perDim = klMode === 'analytic' ? klAnalyticPerDim(mu, logvar) : klMonteCarloPerDim(z, mu, logvar);
+    const kl = tf.sum(perDim, -1);
+    const loss = tf.add(tf.neg(tf.mean(reconstruction)), tf.mul(freeBitsKl(perDim, freeBits), beta)) as tf.Scalar;
+    return { loss, elbo: tf.sub(reconstruction, tf.mul(kl, beta)), reconstruction, kl };
+  });
+  return { loss: r.loss, terms: { elbo: r.elbo, reconstruction: r.reconstruction, kl: r.kl } };
 }
 
 /** The training loss (seed 000): mean over the batch of −elbo, a scalar in nats per example. */

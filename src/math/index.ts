@@ -5,3 +5,5 @@ export * from './kl.js';
 export * from './likelihood.js';
 export * from './elbo.js';
 export * from './iwae.js';
+export * from './prior.js';
+export * from './corrupt.js';

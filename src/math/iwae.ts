@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { logImportanceWeights, type Decode, type ElboInputs } from './elbo.js';
 import { sampleEps } from './gaussian.js';
 import type { Likelihood } from './likelihood.js';
+import type { LogDensity } from './prior.js';
 import type { Rng } from './rng.js';
 
 /**
@@ -44,6 +45,8 @@ export interface EstimateLogPxOptions {
   likelihood: Likelihood;
   /** K, importance samples per example (e.g. 5000). */
   samples: number;
+  /** log p(z), z [..., D] → [...]; default the standard normal N(0, I). */
+  logPz?: LogDensity;
   /** Source of eps; draws are in order batch, sample, example, latent dim. */
   rng: Rng;
   /** Examples encoded at once. Default 100. */
@@ -80,7 +83,7 @@ function yieldToEventLoop(): Promise<void> {
  * eps are drawn (only batchSize does), so results depend on the seed and batchSize alone.
  */
 export async function estimateLogPx(opts: EstimateLogPxOptions): Promise<LogPxEstimate> {
-  const { x, shape, encode, decode, likelihood, samples: K, rng, onProgress } = opts;
+  const { x, shape, encode, decode, likelihood, samples: K, rng, onProgress, logPz } = opts;
   const d = shape.reduce((a, b) => a * b, 1);
   const n = Math.floor(x.length / d);
   if (n * d !== x.length) throw new Error(`x has ${x.length} values, not a multiple of ${d} (shape ${shape.join('×')})`);
@@ -104,7 +107,7 @@ export async function estimateLogPx(opts: EstimateLogPxOptions): Promise<LogPxEs
         const kc = Math.min(chunk, K - k0);
         const stats = tf.tidy(() => {
           const eps = sampleEps(rng, [kc, bs, latentDim]);
-          const logw = logImportanceWeights({ x: xb, mu, logvar, decode, likelihood, eps });
+          const logw = logImportanceWeights({ x: xb, mu, logvar, decode, likelihood, eps, logPz });
           return tf.stack([logMeanExp(logw, 0), tf.sum(logw, 0)]); // [2, bs]
         });
         const values = await stats.data();

@@ -9,6 +9,7 @@
  *   ReLU 400 / 20).
  */
 import { UserError } from '../errors.js';
+import type { PriorConfig } from '../math/prior.js';
 
 export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' };
 export type Activation = 'relu' | 'tanh' | 'leakyRelu';
@@ -22,6 +23,8 @@ export interface ConvModelConfig {
   /** Encoder filters per stride-2 conv; the decoder mirrors them. Seed 000: [32, 64, 128]. */
   filters: number[];
   likelihood: LikelihoodConfig;
+  /** p(z): absent or standard = N(0, I); gmm = a learnable mixture of K Gaussians (src/math/prior.ts). */
+  prior?: PriorConfig;
 }
 
 export interface MlpModelConfig {
@@ -34,6 +37,8 @@ export interface MlpModelConfig {
   hidden: number[];
   activation: Activation;
   likelihood: LikelihoodConfig;
+  /** p(z): absent or standard = N(0, I); gmm = a learnable mixture of K Gaussians (src/math/prior.ts). */
+  prior?: PriorConfig;
 }
 
 export type ModelConfig = ConvModelConfig | MlpModelConfig;
@@ -88,6 +93,11 @@ export function validateModelConfig(c: unknown): ModelConfig {
   const lik = o.likelihood as Record<string, unknown> | undefined;
   need(typeof lik === 'object' && lik !== null && (lik.kind === 'gaussian' || lik.kind === 'bernoulli'), "likelihood.kind must be 'gaussian' or 'bernoulli'");
   if (lik!.kind === 'gaussian') need(typeof lik!.sigma2 === 'number' && (lik!.sigma2 as number) > 0, 'likelihood.sigma2 must be a positive number');
+  if (o.prior !== undefined) {
+    const p = o.prior as Record<string, unknown> | null;
+    need(typeof p === 'object' && p !== null && (p.kind === 'standard' || (p.kind === 'gmm' && isPosInt(p.components))),
+      "prior must be { kind: 'standard' } or { kind: 'gmm', components: K } with K a positive integer");
+  }
   if (o.kind === 'conv') {
     const f = o.filters;
     need(Array.isArray(f) && f.length > 0 && f.every(isPosInt), 'filters must be a non-empty list of positive integers');
@@ -104,7 +114,8 @@ export function validateModelConfig(c: unknown): ModelConfig {
 
 /** Human-readable one-line description, e.g. for the start of `vae train`. */
 export function describeModel(c: ModelConfig): string {
-  const lik = c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2})` : 'Bernoulli';
+  const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2})` : 'Bernoulli') +
+    (c.prior?.kind === 'gmm' ? `, mixture prior of ${c.prior.components} Gaussians` : '');
   const shape = `${c.channels}x${c.height}x${c.width}`;
   if (c.kind === 'conv') return `conv VAE ${shape}, filters ${c.filters.join('/')}, latent ${c.latent}, ${lik}`;
   return `MLP VAE ${c.height * c.width * c.channels}-${c.hidden.join('-')}-${c.latent} (${c.activation}), ${lik}`;
@@ -116,6 +127,7 @@ export interface ModelOverrides {
   filters?: number[];
   activation?: Activation;
   likelihood?: LikelihoodConfig;
+  prior?: PriorConfig;
 }
 
 /**
@@ -134,11 +146,13 @@ export function fitModelToData(
       while (filters.length > 1 && (shape.height % 2 ** filters.length !== 0 || shape.width % 2 ** filters.length !== 0)) filters = filters.slice(0, -1);
     }
     config = { ...base, filters, latent: overrides.latent ?? base.latent, likelihood: overrides.likelihood ?? base.likelihood };
+    if (overrides.prior && overrides.prior.kind !== 'standard') config.prior = overrides.prior;
   } else {
     config = {
       ...base, hidden: overrides.hidden ?? base.hidden, activation: overrides.activation ?? base.activation,
       latent: overrides.latent ?? base.latent, likelihood: overrides.likelihood ?? base.likelihood,
     };
+    if (overrides.prior && overrides.prior.kind !== 'standard') config.prior = overrides.prior;
   }
   return validateModelConfig(config);
 }

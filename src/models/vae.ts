@@ -5,22 +5,42 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 import { buildModel, countParams, type EncoderDecoder } from './build.js';
+import { createPrior, type LogDensity, type Prior } from '../math/prior.js';
+import { Rng } from '../math/rng.js';
 
 export interface Posterior {
   mu: tf.Tensor2D;
   logvar: tf.Tensor2D;
 }
 
+/** Seed offset of a mixture prior's initial means (independent of the weights' seeds). */
+const PRIOR_SEED = 0x9a1a;
+
 export class Vae {
+  /** p(z): the standard normal unless the config names a mixture (whose variables train with the VAE). */
+  readonly prior: Prior;
+
   constructor(
     readonly config: ModelConfig,
     readonly encoder: tf.LayersModel,
     readonly decoder: tf.LayersModel,
-  ) {}
+    /** Default: a fresh prior of the config's kind (a seed-0 mixture; load saved parameters instead). */
+    prior?: Prior,
+  ) {
+    this.prior = prior ?? createPrior(config.prior, config.latent, new Rng(PRIOR_SEED));
+  }
 
   static create(config: ModelConfig, seed = 0): Vae {
     const m: EncoderDecoder = buildModel(config, seed);
-    return new Vae(config, m.encoder, m.decoder);
+    return new Vae(config, m.encoder, m.decoder, createPrior(config.prior, config.latent, new Rng(seed ^ PRIOR_SEED)));
+  }
+
+  /**
+   * log p(z) for the ELBO / IWAE functions' `logPz`: undefined for the standard normal (so they
+   * keep the closed-form KL and their exact standard-normal values), the mixture's density otherwise.
+   */
+  get logPz(): LogDensity | undefined {
+    return this.prior.config.kind === 'standard' ? undefined : this.prior.logProb;
   }
 
   /** Image shape [H, W, C] of one example. */
@@ -48,7 +68,8 @@ export class Vae {
   }
 
   get trainableWeights(): tf.Variable[] {
-    return [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+    const layers = [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+    return [...layers, ...this.prior.variables];
   }
 
   paramCounts(): { encoder: number; decoder: number } {
@@ -58,5 +79,6 @@ export class Vae {
   dispose(): void {
     this.encoder.dispose();
     this.decoder.dispose();
+    this.prior.dispose();
   }
 }

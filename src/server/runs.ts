@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { latentGridFile, readRun, runFile, type RunJson } from '../train/run.js';
+import { hasTestSet } from './testsetFormat.js';
 
 export interface ServedRun {
   /** URL name: the folder's base name, made unique and URL-safe. */
@@ -29,7 +30,7 @@ export interface RunSummary {
   /** latent-grid.json exists (2-D faces runs). */
   hasLatentGrid: boolean;
   /** URLs relative to the site root. */
-  urls: { run: string; encoder: string; decoder: string; latentGrid: string | null };
+  urls: { run: string; encoder: string; decoder: string; latentGrid: string | null; testset: string | null };
 }
 
 /** The run folders directly inside `parent` (those holding run.json), sorted by name. */
@@ -79,6 +80,8 @@ export function summarise(r: ServedRun): RunSummary {
       encoder: `${base}/encoder/model.json`,
       decoder: `${base}/decoder/model.json`,
       latentGrid: hasLatentGrid ? `${base}/latent-grid.json` : null,
+      // MNIST-like runs: up to 2000 labelled test images (layout in testsetFormat.ts)
+      testset: hasTestSet(run.dataset) ? `${base}/testset.bin` : null,
     },
   };
 }

@@ -5,6 +5,7 @@
  *   GET /runs/NAME/run.json       and latent-grid.json, encoder/model.json, decoder/model.json and
  *                                 their weight files (*.bin); nothing else of a run folder
  *   GET /wasm/*.wasm              tfjs's WebAssembly binaries, for the browser's wasm backend
+ *   GET /runs/NAME/testset.bin    MNIST-like runs: up to 2000 labelled test images (testsetFormat.ts)
  * Every other path is a 404; paths that try to leave a folder are a 400. It binds 127.0.0.1 unless
  * told otherwise.
  */
@@ -15,7 +16,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../errors.js';
+import { readRun } from '../train/run.js';
 import { nameRuns, summarise, type ServedRun } from './runs.js';
+import { testSetBytes } from './testset.js';
+import { hasTestSet } from './testsetFormat.js';
 
 export interface ExplorerOptions {
   /** Run folders to serve. */
@@ -33,8 +37,8 @@ export interface ExplorerHandle {
   url: string;
   port: number;
   server: http.Server;
-  /** Stops listening and ends open connections. */
-  close(): Promise<void>;
+  /** Stops listening, ends idle connections at once and the others after `graceMs` (default 2 s). */
+  close(graceMs?: number): Promise<void>;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -159,6 +163,18 @@ async function sendFile(res: http.ServerResponse, root: string, file: string, he
   });
 }
 
+/** testset.bin of an MNIST-like run (built from its dataset spec once per process). */
+async function sendTestSet(res: http.ServerResponse, run: ServedRun, head: boolean): Promise<void> {
+  const spec = readRun(run.dir).dataset;
+  if (!hasTestSet(spec)) throw new HttpError(404, `run '${run.name}' has no test set (only MNIST-like runs do)`);
+  const bytes = await testSetBytes(spec);
+  res.writeHead(200, { 'Content-Type': TYPES['.bin'], 'Content-Length': bytes.length, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+  res.end(head ? undefined : bytes);
+}
+
+/** Longest request target accepted (our URLs are short; Node itself refuses headers over 16 KB with 431). */
+const MAX_URL = 2048;
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** The request handler (exported for tests that want it without a socket). */
@@ -168,7 +184,12 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
   return (req, res) => {
     const head = req.method === 'HEAD';
     const handle = async (): Promise<void> => {
-      if (req.method !== 'GET' && !head) throw new HttpError(405, `method ${req.method ?? '?'} not allowed (the explorer is read-only)`);
+      if (req.method !== 'GET' && !head) {
+        res.setHeader('Allow', 'GET, HEAD');
+        throw new HttpError(405, `method ${req.method ?? '?'} not allowed (the explorer is read-only)`);
+      }
+      if ((req.url ?? '').length > MAX_URL) throw new HttpError(414, `URL too long (${(req.url ?? '').length} characters, at most ${MAX_URL})`);
+      if (req.headers.host === undefined) throw new HttpError(400, 'missing Host header');
       // A page on another site must not read runs through a name that resolves to 127.0.0.1.
       const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
       if (loopbackOnly && !LOOPBACK.has(hostHeader)) throw new HttpError(403, `host '${hostHeader}' not allowed`);
@@ -177,6 +198,8 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
       const seg = pathSegments(pathname);
       const url = { pathname };
       if (seg[0] === 'api') {
+        const query = (req.url ?? '').slice(pathname.length);
+        if (query !== '' && query !== '?') throw new HttpError(400, `bad query: ${url.pathname} takes no parameters`);
         if (seg.length === 2 && seg[1] === 'runs') {
           const body = JSON.stringify(runs.map(summarise));
           send(res, 200, body, TYPES['.json'], head);
@@ -188,6 +211,10 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
         if (seg.length < 3) throw new HttpError(404, `not found: ${url.pathname} (use /runs/NAME/run.json)`);
         const run = byName.get(seg[1]);
         if (!run) throw new HttpError(404, `no run named '${seg[1]}'`);
+        if (seg.length === 3 && seg[2] === 'testset.bin') {
+          await sendTestSet(res, run, head);
+          return;
+        }
         await sendFile(res, run.dir, runFilePath(run, seg.slice(2)), head, 'no-store');
         return;
       }
@@ -222,6 +249,17 @@ export async function serveExplorer(opts: ExplorerOptions): Promise<ExplorerHand
   }
   const runs = nameRuns(opts.runs);
   const server = http.createServer(createHandler(runs, webRoot, LOOPBACK.has(host)));
+  // requests Node cannot parse (bad request line or headers): a short answer, then close
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = tooLarge ? 'request headers too large\n' : 'bad request\n';
+    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       if (e.code === 'EADDRINUSE') reject(new UserError(`port ${port} on ${host} is already in use (choose another with --port, or --port 0 for a free one)`));
@@ -242,10 +280,16 @@ export async function serveExplorer(opts: ExplorerOptions): Promise<ExplorerHand
     url: `http://${shownHost}:${actual}/`,
     port: actual,
     server,
-    close() {
+    close(graceMs = 2000) {
+      // stop listening, end idle keep-alive connections now, and give requests in flight a moment
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
       });
       return closing;
     },

@@ -2,14 +2,20 @@
  * Checkpoint IO for tfjs models and optimizer state, in the tfjs layers format:
  *   DIR/model.json   (topology + weights manifest; `tf.loadLayersModel('DIR/model.json')` reads it)
  *   DIR/weights-<tag>.bin
- * The weights file is written first under a new name, then model.json is renamed into place (the
- * commit point), then older weight files are removed: a crash at any moment leaves a loadable pair.
+ * The weights file is written first under a new name, then model.json is renamed into place, so
+ * model.json never names a file that is not there. Older weight files are removed by `pruneFiles`
+ * once the run's commit point (run.json) names the new tag; until then a loader can still read the
+ * tag run.json names (see `loadModel`'s `weightsFile`).
+ *
+ * Every reader checks sizes against the file before allocating and throws a UserError naming the
+ * file and the problem: these files may be damaged or hand-edited.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 import { UserError } from '../errors.js';
+import { fileErrorText, oneLine } from '../data/files.js';
 import { writeFileAtomic, writeJsonAtomic } from './files.js';
 
 interface ModelJson {
@@ -20,21 +26,46 @@ interface ModelJson {
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
 }
 
+/** A checked model.json: its topology, weight specs, the weights file it names and the byte count they need. */
+export interface ModelManifest {
+  modelTopology: object;
+  weights: tf.io.WeightsManifestEntry[];
+  weightsFile: string;
+  bytes: number;
+}
+
 function toBytes(weightData: tf.io.WeightData | undefined): Uint8Array {
   if (!weightData) return new Uint8Array(0);
   return new Uint8Array(tf.io.CompositeArrayBuffer.join(weightData));
 }
 
-function removeStaleWeights(dir: string, keep: string): void {
-  for (const f of fs.readdirSync(dir)) {
-    if (/^weights-.*\.bin$/.test(f) && f !== keep) fs.rmSync(path.join(dir, f), { force: true });
+/**
+ * Removes files of `dir` that match `pattern` except `keep`, and temporary files left by an
+ * interrupted atomic write (`*.tmp-<pid>`). A missing folder is fine.
+ */
+export function pruneFiles(dir: string, pattern: RegExp, keep: readonly string[]): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const f of names) {
+    if ((pattern.test(f) && !keep.includes(f)) || /\.tmp-\d+$/.test(f)) fs.rmSync(path.join(dir, f), { force: true });
   }
 }
 
-/** Saves a LayersModel to DIR (model.json + weights-<tag>.bin), atomically. */
-export async function saveModel(model: tf.LayersModel, dir: string, tag: string): Promise<void> {
+export const WEIGHTS_FILE = /^weights-.*\.bin$/;
+export const weightsFileName = (tag: string): string => `weights-${tag}.bin`;
+
+/**
+ * Saves a LayersModel to DIR (model.json + weights-<tag>.bin), atomically. With `prune` (default)
+ * older weight files are removed at once; a caller with its own commit point passes false and
+ * calls `pruneFiles` after committing.
+ */
+export async function saveModel(model: tf.LayersModel, dir: string, tag: string, { prune = true } = {}): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  const weightsFile = `weights-${tag}.bin`;
+  const weightsFile = weightsFileName(tag);
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       writeFileAtomic(path.join(dir, weightsFile), toBytes(artifacts.weightData));
@@ -49,72 +80,201 @@ export async function saveModel(model: tf.LayersModel, dir: string, tag: string)
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  removeStaleWeights(dir, weightsFile);
+  if (prune) pruneFiles(dir, WEIGHTS_FILE, [weightsFile]);
 }
 
-function readJson(file: string): unknown {
-  let text: string;
+/** Reads a file; a missing, unreadable or folder path is a UserError naming it. */
+export function readFileChecked(file: string, what = 'file'): Buffer {
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`${file}: cannot read the file (missing or not readable)`);
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new UserError(`${file}: cannot read the ${what} (${fileErrorText(e)})`);
   }
+}
+
+/** Parses JSON text; invalid JSON is a UserError naming `file`. */
+export function parseJsonText(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new UserError(`${file}: not valid JSON (${oneLine(e)})`);
   }
+}
+
+function readJson(file: string): unknown {
+  return parseJsonText(readFileChecked(file).toString('utf8'), file);
 }
 
 const BYTES_PER: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1 };
 
-/** Loads a LayersModel saved by `saveModel`, checking the files before tfjs sees them. */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  const file = path.join(dir, 'model.json');
-  const json = readJson(file) as Partial<ModelJson>;
-  if (typeof json !== 'object' || json === null || !json.modelTopology || !Array.isArray(json.weightsManifest) || json.weightsManifest.length !== 1) {
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A shape: a list of at most 8 non-negative safe integers; returns its element count. */
+function shapeSize(shape: unknown): number | null {
+  if (!Array.isArray(shape) || shape.length > 8) return null;
+  let size = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || (d as number) < 0) return null;
+    size *= d as number;
+  }
+  return Number.isSafeInteger(size) ? size : null;
+}
+
+/** Checks a parsed model.json (tfjs layers format with one weights file) without touching tfjs. */
+export function checkModelJson(json: unknown, file: string): ModelManifest {
+  if (!isObject(json) || !isObject(json.modelTopology) || !Array.isArray(json.weightsManifest) || json.weightsManifest.length !== 1) {
     throw new UserError(`${file}: not a tfjs layers model (missing modelTopology or weightsManifest)`);
   }
-  const group = json.weightsManifest[0];
-  if (!Array.isArray(group.paths) || group.paths.length !== 1 || !Array.isArray(group.weights)) {
+  const group: unknown = json.weightsManifest[0];
+  if (!isObject(group) || !Array.isArray(group.paths) || group.paths.length !== 1 || typeof group.paths[0] !== 'string' || !Array.isArray(group.weights)) {
     throw new UserError(`${file}: weightsManifest must name one weights file`);
   }
-  const weightsPath = path.join(dir, path.basename(group.paths[0]));
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(weightsPath);
-  } catch {
-    throw new UserError(`${weightsPath}: weights file missing (named by ${file})`);
+  const weightsFile = path.basename(group.paths[0]);
+  if (!/^[\w.-]+$/.test(weightsFile) || weightsFile.startsWith('.')) throw new UserError(`${file}: bad weights file name '${group.paths[0]}'`);
+  let bytes = 0;
+  for (const w of group.weights as unknown[]) {
+    if (!isObject(w) || typeof w.name !== 'string') throw new UserError(`${file}: a weight entry has no name`);
+    const per = BYTES_PER[(w.dtype as string | undefined) ?? 'float32'];
+    const size = shapeSize(w.shape);
+    if (!per || size === null || w.quantization !== undefined) throw new UserError(`${file}: weight ${w.name} has an unsupported dtype or shape`);
+    bytes += per * size;
   }
-  let expected = 0;
-  for (const w of group.weights) {
-    const per = BYTES_PER[w.dtype ?? 'float32'];
-    if (!per || !Array.isArray(w.shape)) throw new UserError(`${file}: weight ${w.name} has an unsupported dtype or shape`);
-    expected += per * w.shape.reduce((a: number, b: number) => a * b, 1);
+  if (!Number.isSafeInteger(bytes)) throw new UserError(`${file}: the weights manifest describes an impossible size`);
+  checkTopology(json.modelTopology, group.weights as tf.io.WeightsManifestEntry[], file);
+  return { modelTopology: json.modelTopology, weights: group.weights as tf.io.WeightsManifestEntry[], weightsFile, bytes };
+}
+
+/** Layer classes our models use; tfjs would build anything it knows, so nothing else is accepted. */
+const LAYER_CLASSES = new Set(['InputLayer', 'Dense', 'Conv2D', 'Conv2DTranspose', 'Flatten', 'Reshape', 'Activation', 'LeakyReLU', 'ZeroPadding2D']);
+/** Most values one example may have at a model's input or a reshape (2^24: e.g. 2048 x 2048 x 4). */
+const MAX_VALUES = 2 ** 24;
+
+/**
+ * Checks a functional model's topology before tfjs builds it: tfjs loops forever on an inbound
+ * node that names a missing layer or node, and allocates whatever sizes the configs claim. Every
+ * inbound reference must name an earlier layer's existing node; layer classes are ours; input and
+ * reshape sizes are bounded; each Dense / Conv layer's size must agree with its kernel in the
+ * manifest (whose total size was checked against the weights file).
+ */
+function checkTopology(topology: Record<string, unknown>, weights: tf.io.WeightsManifestEntry[], file: string): void {
+  const bad = (what: string): UserError => new UserError(`${file}: ${what}`);
+  const config = topology.config;
+  if (!(topology.class_name === 'Model' || topology.class_name === 'Functional') || !isObject(config) || !Array.isArray(config.layers)) {
+    throw bad('modelTopology is not a functional model (class_name Model with a list of layers)');
   }
-  if (bytes.length !== expected) {
-    throw new UserError(`${weightsPath}: has ${bytes.length} bytes, model.json expects ${expected}`);
-  }
-  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
-  try {
-    return await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: group.weights, weightData }),
-    );
-  } catch (e) {
-    throw new UserError(`${file}: cannot build the model (${(e as Error).message.split('\n')[0]})`);
+  const nodes = new Map<string, number>();
+  const kernels = new Map(weights.map((w) => [w.name, w.shape]));
+  const ref = (r: unknown, where: string): void => {
+    if (!Array.isArray(r) || typeof r[0] !== 'string' || !Number.isSafeInteger(r[1]) || r[2] !== 0) throw bad(`${where}: bad inbound reference`);
+    const count = nodes.get(r[0]);
+    if (count === undefined || (r[1] as number) < 0 || (r[1] as number) >= count) throw bad(`${where}: refers to a missing layer or node '${r[0]}' [${r[1]}]`);
+  };
+  const positive = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0;
+  const sizeOf = (dims: unknown): number | null => (Array.isArray(dims) && dims.length <= 4 && dims.every(positive) ? (dims as number[]).reduce((a, b) => a * b, 1) : null);
+  (config.layers as unknown[]).forEach((layer, i) => {
+    if (!isObject(layer) || typeof layer.name !== 'string' || typeof layer.class_name !== 'string' || !isObject(layer.config) || !Array.isArray(layer.inbound_nodes)) {
+      throw bad(`layer ${i} is malformed (name, class_name, config, inbound_nodes)`);
+    }
+    const { name, class_name: cls, config: c } = layer as { name: string; class_name: string; config: Record<string, unknown> };
+    const where = `layer '${name}'`;
+    if (nodes.has(name)) throw bad(`${where} appears twice`);
+    if (!LAYER_CLASSES.has(cls)) throw bad(`${where}: unsupported layer class '${cls}'`);
+    for (const node of layer.inbound_nodes as unknown[]) {
+      if (!Array.isArray(node) || node.length === 0) throw bad(`${where}: bad inbound node`);
+      node.forEach((r) => ref(r, where));
+    }
+    if (cls === 'InputLayer') {
+      const shape = Array.isArray(c.batch_input_shape) ? c.batch_input_shape.slice(1) : null;
+      const size = sizeOf(shape);
+      if (size === null || size > MAX_VALUES) throw bad(`${where}: bad input shape ${JSON.stringify(c.batch_input_shape)}`);
+    } else if ((layer.inbound_nodes as unknown[]).length === 0) throw bad(`${where}: has no input`);
+    if (cls === 'Reshape') {
+      const size = sizeOf(c.target_shape);
+      if (size === null || size > MAX_VALUES) throw bad(`${where}: bad target shape ${JSON.stringify(c.target_shape)}`);
+    }
+    const pads = [c.padding].flat(2);
+    if (cls === 'ZeroPadding2D' && !pads.every((p) => Number.isSafeInteger(p) && (p as number) >= 0 && (p as number) <= 64)) throw bad(`${where}: bad padding`);
+    if (cls === 'Dense' || cls === 'Conv2D' || cls === 'Conv2DTranspose') {
+      const kernel = kernels.get(`${name}/kernel`);
+      const out = cls === 'Dense' ? c.units : c.filters;
+      const outAt = cls === 'Dense' ? 1 : cls === 'Conv2D' ? 3 : 2;
+      const k = c.kernel_size;
+      const kernelOk = cls === 'Dense' || (Array.isArray(k) && k.length === 2 && kernel?.[0] === k[0] && kernel?.[1] === k[1]);
+      if (!positive(out) || !kernel || kernel.length !== (cls === 'Dense' ? 2 : 4) || kernel[outAt] !== out || !kernelOk) {
+        throw bad(`${where}: its size does not agree with its kernel in the weights manifest`);
+      }
+    }
+    nodes.set(name, Math.max(1, (layer.inbound_nodes as unknown[]).length));
+  });
+  for (const key of ['input_layers', 'output_layers']) {
+    const list = config[key];
+    if (!Array.isArray(list) || list.length === 0) throw bad(`modelTopology has no ${key}`);
+    list.forEach((r) => ref(r, key));
   }
 }
 
+/** The index of the first NaN or infinite float32 value of the weights, or -1. */
+function firstNonFinite(weights: tf.io.WeightsManifestEntry[], buffer: ArrayBuffer): { name: string } | null {
+  let offset = 0;
+  for (const w of weights) {
+    const size = shapeSize(w.shape) ?? 0;
+    const dtype = w.dtype ?? 'float32';
+    if (dtype === 'float32') {
+      const values = new Float32Array(buffer, offset, size);
+      for (let i = 0; i < size; i++) if (!Number.isFinite(values[i])) return { name: w.name };
+    }
+    offset += (BYTES_PER[dtype] ?? 4) * size;
+  }
+  return null;
+}
+
+/**
+ * Loads a LayersModel saved by `saveModel`, checking the files before tfjs sees them.
+ * `weightsFile` (a name inside DIR) reads those weights instead of the file model.json names:
+ * the tag a run's run.json committed (same architecture, so the same manifest).
+ */
+export async function loadModel(dir: string, weightsFile?: string): Promise<tf.LayersModel> {
+  const file = path.join(dir, 'model.json');
+  const manifest = checkModelJson(readJson(file), file);
+  const weightsPath = path.join(dir, weightsFile ?? manifest.weightsFile);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(weightsPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${weightsPath}: ${code === 'ENOENT' ? 'weights file missing' : `cannot read the weights file (${fileErrorText(e)})`} (named by ${file})`);
+  }
+  if (bytes.length !== manifest.bytes) {
+    throw new UserError(`${weightsPath}: has ${bytes.length} bytes, model.json expects ${manifest.bytes}`);
+  }
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+  const bad = firstNonFinite(manifest.weights, weightData);
+  if (bad) throw new UserError(`${weightsPath}: weight ${bad.name} holds NaN or infinite values`);
+  // a model tfjs fails to finish leaves its variables and intermediate tensors behind: free them
+  const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
+  tf.engine().startScope();
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: manifest.modelTopology, weightSpecs: manifest.weights, weightData }));
+  } catch (e) {
+    for (const [name, v] of Object.entries(tf.engine().registeredVariables)) if (!variablesBefore.has(name)) v.dispose();
+    throw new UserError(`${file}: cannot build the model (${oneLine(e).slice(0, 200)})`);
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
+interface TensorSpec { name: string; shape: number[]; dtype: 'float32' | 'int32'; offset: number; length: number }
+
 /** Saves named tensors (optimizer state) as DIR/NAME.json + DIR/NAME-<tag>.bin, atomically. */
-export async function saveTensors(dir: string, name: string, tag: string, tensors: NamedTensor[]): Promise<void> {
+export async function saveTensors(dir: string, name: string, tag: string, tensors: NamedTensor[], { prune = true } = {}): Promise<void> {
   const binName = `${name}-${tag}.bin`;
-  const specs: { name: string; shape: number[]; dtype: string; offset: number; length: number }[] = [];
+  const specs: TensorSpec[] = [];
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const { name: n, tensor } of tensors) {
     const data = await tensor.data();
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-    specs.push({ name: n, shape: tensor.shape, dtype: tensor.dtype, offset, length: bytes.length });
+    specs.push({ name: n, shape: tensor.shape, dtype: tensor.dtype as TensorSpec['dtype'], offset, length: bytes.length });
     parts.push(bytes);
     offset += bytes.length;
   }
@@ -126,32 +286,53 @@ export async function saveTensors(dir: string, name: string, tag: string, tensor
   }
   writeFileAtomic(path.join(dir, binName), all);
   writeJsonAtomic(path.join(dir, `${name}.json`), { file: binName, tensors: specs });
-  for (const f of fs.readdirSync(dir)) {
-    if (f.startsWith(`${name}-`) && f.endsWith('.bin') && f !== binName) fs.rmSync(path.join(dir, f), { force: true });
-  }
+  if (prune) pruneFiles(dir, tensorFilePattern(name), [binName]);
 }
 
-/** Loads tensors saved by `saveTensors`. The caller owns (disposes) them. */
-export function loadTensors(dir: string, name: string): NamedTensor[] {
-  const file = path.join(dir, `${name}.json`);
-  const manifest = readJson(file) as { file?: string; tensors?: { name: string; shape: number[]; dtype: string; offset: number; length: number }[] };
-  if (!manifest || typeof manifest.file !== 'string' || !Array.isArray(manifest.tensors)) {
+export const tensorFilePattern = (name: string): RegExp => new RegExp(`^${name}-.*\\.bin$`);
+
+/** Checks a parsed tensor manifest against the size of its data file. */
+export function checkTensorManifest(manifest: unknown, file: string, binPath: string, binLength: number): TensorSpec[] {
+  if (!isObject(manifest) || typeof manifest.file !== 'string' || !Array.isArray(manifest.tensors)) {
     throw new UserError(`${file}: not a tensor manifest`);
   }
-  const binPath = path.join(dir, path.basename(manifest.file));
+  return (manifest.tensors as unknown[]).map((s, i) => {
+    const size = isObject(s) ? shapeSize(s.shape) : null;
+    if (!isObject(s) || size === null || (s.dtype !== 'float32' && s.dtype !== 'int32') || s.length !== size * 4 ||
+      !Number.isSafeInteger(s.offset) || (s.offset as number) < 0 || (s.offset as number) + size * 4 > binLength) {
+      const name = isObject(s) && typeof s.name === 'string' ? s.name : `#${i}`;
+      throw new UserError(`${binPath}: tensor ${name} does not fit the file (${binLength} bytes) or has a bad shape or dtype`);
+    }
+    return { name: typeof s.name === 'string' ? s.name : `#${i}`, shape: s.shape as number[], dtype: s.dtype, offset: s.offset as number, length: s.length };
+  });
+}
+
+/**
+ * Loads tensors saved by `saveTensors` (from NAME-<tag>.bin when `tag` is given, else the file the
+ * manifest names). The caller owns (disposes) them.
+ */
+export function loadTensors(dir: string, name: string, tag?: string): NamedTensor[] {
+  const file = path.join(dir, `${name}.json`);
+  const manifest = readJson(file) as { file?: unknown };
+  if (!isObject(manifest) || typeof manifest.file !== 'string') throw new UserError(`${file}: not a tensor manifest`);
+  const binPath = path.join(dir, tag !== undefined ? `${name}-${tag}.bin` : path.basename(manifest.file));
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(binPath);
-  } catch {
-    throw new UserError(`${binPath}: tensor data missing (named by ${file})`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${binPath}: ${code === 'ENOENT' ? 'tensor data missing' : `cannot read the tensor data (${fileErrorText(e)})`} (named by ${file})`);
   }
-  return manifest.tensors.map((s) => {
-    const size = s.shape.reduce((a, b) => a * b, 1);
-    if ((s.dtype !== 'float32' && s.dtype !== 'int32') || s.length !== size * 4 || s.offset + s.length > bytes.length) {
-      throw new UserError(`${binPath}: tensor ${s.name} does not fit the file (expected ${size} values of 4 bytes at byte ${s.offset})`);
-    }
+  const specs = checkTensorManifest(manifest, file, binPath, bytes.length);
+  const out: NamedTensor[] = [];
+  for (const s of specs) {
     const raw = bytes.buffer.slice(bytes.byteOffset + s.offset, bytes.byteOffset + s.offset + s.length);
     const values = s.dtype === 'int32' ? new Int32Array(raw) : new Float32Array(raw);
-    return { name: s.name, tensor: tf.tensor(values, s.shape, s.dtype) };
-  });
+    if (s.dtype === 'float32' && !(values as Float32Array).every(Number.isFinite)) {
+      tf.dispose(out.map((t) => t.tensor));
+      throw new UserError(`${binPath}: tensor ${s.name} holds NaN or infinite values`);
+    }
+    out.push({ name: s.name, tensor: tf.tensor(values, s.shape, s.dtype) });
+  }
+  return out;
 }

@@ -1,6 +1,9 @@
 /**
  * Trains a run folder from scratch or resumes it: the loop over epochs around `Trainer`, with
  * checkpoints (best + last state), history, and the latent-grid snapshots of 2-D faces runs.
+ * With an AbortSignal it stops between two steps once the signal fires, saves that step's
+ * weights, Adam state and RNG state (run.json `partial`), and returns the run with status
+ * 'interrupted'; `resume` continues it bit for bit.
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -11,10 +14,10 @@ import { parameterGrid, renderParams } from '../data/faces.js';
 import type { ModelConfig } from '../models/config.js';
 import { Vae } from '../models/vae.js';
 import type { EpochRecord } from './history.js';
-import { DivergedError, Trainer, type StepInfo, type TrainOptions } from './trainer.js';
+import { DivergedError, Trainer, type EpochProgress, type StepInfo, type TrainOptions } from './trainer.js';
 import { writeJsonAtomic } from './files.js';
 import {
-  RUN_FORMAT, latentGridFile, loadState, readLatentGrid, readRun, runFile, saveBest, saveState, writeRun,
+  RUN_FORMAT, latentGridFile, loadState, pruneRun, readLatentGrid, readRun, runFile, saveBest, saveState, writeRun,
   type LatentGridSnapshot, type RunJson,
 } from './run.js';
 
@@ -30,7 +33,14 @@ export interface TrainRunArgs {
   onStart?(info: { run: RunJson; data: Dataset; startEpoch: number }): void;
   onStep?(s: StepInfo): void;
   onEpoch?(rec: EpochRecord, run: RunJson): void;
+  /** Resuming: a new learning rate (e.g. after the run diverged); otherwise the saved one is kept. */
+  learningRate?: number;
+  /** Stop between two steps once this fires (Ctrl-C): the state of that step is saved for --resume. */
+  signal?: AbortSignal;
 }
+
+/** Lets pending events (a signal handler) run between two synchronous training steps. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const GRID_N = 10;
 
@@ -55,17 +65,23 @@ export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
 
   if (args.resume) {
     run = readRun(dir);
-    if (run.epochsDone === 0 || !run.rngState) throw new UserError(`${runFile(dir)}: nothing to resume (no completed epoch)`);
+    if (run.epochsDone > 0 && !run.rngState) throw new UserError(`${runFile(dir)}: cannot resume (no RNG state saved after epoch ${run.epochsDone})`);
     if (options.epochs <= run.epochsDone) {
       throw new UserError(`run ${dir} already has ${run.epochsDone} epochs; pass --epochs N with N > ${run.epochsDone} to continue`);
     }
     // the saved options win, except the new total epoch count
-    run.training = { ...run.training, epochs: options.epochs };
+    run.training = { ...run.training, epochs: options.epochs, ...(args.learningRate !== undefined ? { learningRate: args.learningRate } : {}) };
     run.status = 'running';
-    const optimizer = tf.train.adam(run.training.learningRate);
-    vae = await loadState(dir, optimizer);
-    trainer = new Trainer(vae, data, run.training, optimizer);
-    trainer.rng.setState(run.rngState);
+    if (run.epochsDone === 0 && !run.partial) {
+      // stopped before anything was saved: start over exactly as a fresh run does
+      vae = Vae.create(run.model, run.training.seed);
+      trainer = new Trainer(vae, data, run.training);
+    } else {
+      const optimizer = tf.train.adam(run.training.learningRate);
+      vae = await loadState(dir, optimizer);
+      trainer = new Trainer(vae, data, run.training, optimizer);
+      if (run.rngState) trainer.rng.setState(run.rngState);
+    }
   } else {
     if (fs.existsSync(runFile(dir))) {
       throw new UserError(`${dir} already holds a run; use --resume to continue it or choose another --out`);
@@ -95,9 +111,24 @@ export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
   }
 
   args.onStart?.({ run, data, startEpoch: run.epochsDone + 1 });
+  let stopped: EpochProgress | null = null;
   try {
     for (let epoch = run.epochsDone + 1; epoch <= run.training.epochs; epoch++) {
-      const rec = trainer.trainEpoch(epoch, args.onStep);
+      const from = run.partial?.epoch === epoch ? run.partial : undefined;
+      const steps = trainer.epochSteps(epoch, args.onStep, from);
+      let r = steps.next();
+      while (!r.done) {
+        if (args.signal) {
+          await yieldToEventLoop();
+          if (args.signal.aborted) {
+            stopped = r.value;
+            break;
+          }
+        }
+        r = steps.next();
+      }
+      if (r.done !== true) break;
+      const rec = r.value;
       run.history = run.history.filter((h) => h.epoch < epoch);
       run.history.push(rec);
       const best = run.bestEpoch === null ? Infinity : (run.history.find((h) => h.epoch === run.bestEpoch)?.validation.loss ?? Infinity);
@@ -112,9 +143,20 @@ export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
       }
       run.epochsDone = epoch;
       run.rngState = trainer.getRngState();
+      run.partial = null;
       if (epoch === run.training.epochs) run.status = 'done';
       writeRun(dir, run);
+      pruneRun(dir, run);
       args.onEpoch?.(rec, run);
+    }
+    if (stopped) {
+      // the state of the last finished step; run.json (the commit point) names it last
+      const tag = `e${stopped.epoch}s${stopped.step}`;
+      await saveState(dir, vae, trainer.optimizer, tag);
+      run.partial = { ...stopped, tag };
+      run.status = 'interrupted';
+      writeRun(dir, run);
+      pruneRun(dir, run);
     }
   } catch (e) {
     if (e instanceof DivergedError) {
@@ -122,6 +164,11 @@ export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
       const saved = readRun(dir);
       saved.status = 'diverged';
       writeRun(dir, saved);
+      // the advice must work as typed: --resume keeps the saved options, except a new --lr
+      const lr = run.training.learningRate;
+      e.message = `${e.message.split(' The last good checkpoint')[0]} ` +
+        `${saved.bestEpoch === null ? 'No epoch had finished, so there is no checkpoint to keep.' : `The last good checkpoint (epoch ${saved.epochsDone}; best epoch ${saved.bestEpoch}) is kept.`} ` +
+        `Try a smaller --lr: vae train --resume ${dir} --epochs ${run.training.epochs} --lr ${lr / 10}`;
     }
     throw e;
   } finally {

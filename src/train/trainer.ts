@@ -2,6 +2,17 @@
  * The training loop (nanoGPT style: reads top to bottom). One epoch = shuffle, then for each
  * minibatch: encode, reparameterise, decode, loss = −ELBO (β-weighted KL), Adam step.
  * Then the validation −ELBO, reconstruction and KL with a fixed eps so epochs are comparable.
+ *
+ * Options beyond the plain ELBO change only the training objective, never what is reported (the
+ * train and validation figures are the true ELBO: β = 1, no floor, clean input):
+ * - `warmup`: β ramps linearly from 0 to β over that many epochs, per step (Bowman et al. 2016,
+ *   Sønderby et al. 2016), see `warmupBeta`;
+ * - `freeBits`: the KL of each latent dimension, averaged over the minibatch, floored at λ nats
+ *   (Kingma et al. 2016), see `freeBitsKl`;
+ * - `corrupt`: the encoder sees a seeded corrupted copy of the batch, the likelihood scores the
+ *   clean batch (denoising, seed 004);
+ * - a mixture prior in the model config: the KL is log q(z|x) − log p(z) at the sampled z and the
+ *   prior's parameters train with the rest.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types.js';
@@ -10,7 +21,9 @@ import { imageSize } from '../data/dataset.js';
 import { binarize, type BinarizeMode } from '../data/binarize.js';
 import { Rng, type RngState } from '../math/rng.js';
 import { sampleEps } from '../math/gaussian.js';
-import { elboSingleSample, negElboLoss } from '../math/elbo.js';
+import { elboSingleSample, trainingObjective } from '../math/elbo.js';
+import { corrupt, type Corruption } from '../math/corrupt.js';
+import { fusedTrainStep, type FusedTrainStep } from '../engine/native/fusedStep.js';
 import type { KlMode } from '../math/kl.js';
 import type { Likelihood } from '../math/likelihood.js';
 import type { Vae } from '../models/vae.js';
@@ -26,6 +39,23 @@ export interface TrainOptions {
   kl: KlMode;
   binarize: BinarizeMode;
   seed: number;
+  /** KL warm-up: epochs over which β ramps linearly from 0 (per step); absent or 0 = none. */
+  warmup?: number;
+  /** Free bits λ in nats per latent dimension (Kingma et al. 2016); absent or 0 = none. */
+  freeBits?: number;
+  /** Denoising: corruption of the encoder's input (the target stays clean); absent = none. */
+  corrupt?: Corruption;
+}
+
+/**
+ * β at a training step under KL warm-up: β · min(1, s / (warmup · steps)), s = (epoch − 1)·steps +
+ * step the 0-based global step, so the first step has β = 0 and β is reached after `warmup`
+ * epochs. A function of the position only, so a resumed run gets the same values.
+ */
+export function warmupBeta(beta: number, warmup: number | undefined, epoch: number, step: number, steps: number): number {
+  if (!warmup || warmup <= 0) return beta;
+  const s = (epoch - 1) * steps + step;
+  return beta * Math.min(1, s / (warmup * steps));
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -49,6 +79,19 @@ export interface Terms {
   loss: number;
   reconstruction: number;
   kl: number;
+}
+
+/** Where an epoch stands after `step` of its `steps` steps: enough to continue it bit for bit. */
+export interface EpochProgress {
+  epoch: number;
+  step: number;
+  steps: number;
+  /** RNG state at the start of the epoch (it draws the epoch's permutation). */
+  epochRng: { s: RngState; spare: number | null };
+  /** RNG state after the step. */
+  rng: { s: RngState; spare: number | null };
+  /** Sums over the steps so far (loss, reconstruction and KL times batch size). */
+  sums: Terms;
 }
 
 /** Raised when the loss becomes NaN or infinite; the last good checkpoint is left as it is. */
@@ -78,6 +121,8 @@ export class Trainer {
   private readonly trainImages: Float32Array;
   /** Validation images, binarised once (fixed seed) if the training data is binarised. */
   readonly validationImages: Float32Array;
+  /** Our C training step (backend 'native') when the model and objective fit it; null: tfjs. */
+  readonly fused: FusedTrainStep | null;
 
   constructor(
     readonly vae: Vae,
@@ -86,6 +131,7 @@ export class Trainer {
     /** Adam with restored state when resuming; a fresh one otherwise. */
     optimizer?: tf.AdamOptimizer,
   ) {
+    if ((options.freeBits ?? 0) > 0 && vae.logPz) throw new UserError('free bits need the standard normal prior (a mixture prior has no per-dimension KL)');
     this.optimizer = optimizer ?? tf.train.adam(options.learningRate);
     this.rng = new Rng(options.seed);
     this.likelihood = vae.config.likelihood;
@@ -97,20 +143,44 @@ export class Trainer {
         ? binarize(data.train.images, options.binarize, { rng: fixed })
         : data.train.images;
     this.validationImages = prepareEvalImages(data.validation, options.binarize, options.seed);
+    // the C step implements the standard normal prior without free bits (same eps draws as tfjs)
+    const fusable = !((options.freeBits ?? 0) > 0) && !vae.logPz;
+    this.fused = fusable ? fusedTrainStep(vae.config, vae.trainableWeights, this.optimizer, options.batchSize) : null;
   }
 
   /** Runs one epoch of training and the validation pass; returns the epoch's record. */
   trainEpoch(epoch: number, onStep?: (s: StepInfo) => void): EpochRecord {
+    const it = this.epochSteps(epoch, onStep);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * One epoch as a generator that yields after every step what is needed to continue it bit for
+   * bit (so a caller can pause between steps, save and stop); `from` continues such a point.
+   */
+  *epochSteps(epoch: number, onStep?: (s: StepInfo) => void, from?: EpochProgress): Generator<EpochProgress, EpochRecord> {
     const start = performance.now();
     const n = this.data.train.count;
     const bs = this.options.batchSize;
     const steps = Math.ceil(n / bs);
+    if (from) this.rng.setState(from.epochRng);
+    const epochRng = this.rng.getState();
     const order = this.rng.permutation(n);
     const vars = this.vae.trainableWeights;
     const batch = new Float32Array(bs * this.size);
     const sums = { loss: 0, reconstruction: 0, kl: 0 };
+    let first = 0;
+    if (from) {
+      if (from.epoch !== epoch || !(from.step >= 0 && from.step <= steps)) throw new UserError(`cannot continue epoch ${epoch} at step ${from.step} of ${steps}`);
+      this.rng.setState(from.rng);
+      Object.assign(sums, from.sums);
+      first = from.step;
+    }
 
-    for (let step = 0; step < steps; step++) {
+    for (let step = first; step < steps; step++) {
       const b = Math.min(bs, n - step * bs);
       for (let i = 0; i < b; i++) {
         const src = order[step * bs + i] * this.size;
@@ -118,18 +188,23 @@ export class Trainer {
       }
       let xs: Float32Array = batch.subarray(0, b * this.size);
       if (this.options.binarize === 'dynamic') xs = binarize(xs, 'dynamic', { rng: this.rng });
-      const values = tf.tidy(() => {
-        const x = tf.tensor4d(xs, [b, this.data.height, this.data.width, this.data.channels]);
+      // denoising: the encoder sees a corrupted copy, the likelihood scores the clean xs
+      const input = this.options.corrupt ? corrupt(xs, this.options.corrupt, this.rng, this.data.channels) : xs;
+      const beta = warmupBeta(this.options.beta, this.options.warmup, epoch, step, steps);
+      const values = this.fused ? this.fused.step(xs, this.rng.normals(b * this.vae.config.latent), b, { beta, kl: this.options.kl }, input) : tf.tidy(() => {
+        const shape: [number, number, number, number] = [b, this.data.height, this.data.width, this.data.channels];
+        const x = tf.tensor4d(xs, shape);
+        const xIn = input === xs ? x : tf.tensor4d(input, shape);
         const eps = sampleEps(this.rng, [b, this.vae.config.latent]);
         let stats: tf.Tensor | undefined;
         const { grads } = tf.variableGrads(() => {
-          const { mu, logvar } = this.vae.encode(x, true);
-          const terms = elboSingleSample({
-            x, mu, logvar, eps, likelihood: this.likelihood, beta: this.options.beta, kl: this.options.kl,
-            decode: (z) => this.vae.decode(z, true),
+          const { mu, logvar } = this.vae.encode(xIn, true);
+          const { loss, terms } = trainingObjective({
+            x, mu, logvar, eps, likelihood: this.likelihood, beta, kl: this.options.kl, freeBits: this.options.freeBits,
+            logPz: this.vae.logPz, decode: (z) => this.vae.decode(z, true),
           });
           stats = tf.keep(tf.stack([terms.reconstruction.mean(), terms.kl.mean()]));
-          return negElboLoss(terms) as tf.Scalar;
+          return loss;
         }, vars);
         this.optimizer.applyGradients(grads as NamedVariableMap);
         const v = stats!.dataSync();
@@ -144,6 +219,7 @@ export class Trainer {
       sums.reconstruction += reconstruction * b;
       sums.kl += kl * b;
       onStep?.({ epoch, step: step + 1, steps, loss });
+      yield { epoch, step: step + 1, steps, epochRng, rng: this.rng.getState(), sums: { ...sums } };
     }
     const trainSeconds = (performance.now() - start) / 1000;
     const validation = this.evaluate(this.validationImages, this.data.validation.count);
@@ -153,12 +229,14 @@ export class Trainer {
       train: { loss: sums.loss / n, reconstruction: sums.reconstruction / n, kl: sums.kl / n },
       validation,
       seconds: (performance.now() - start) / 1000,
-      imagesPerSecond: n / trainSeconds,
+      imagesPerSecond: Math.max(0, n - first * bs) / trainSeconds,
     };
   }
 
-  /** Mean −ELBO, reconstruction (−E log p(x|z)) and analytic KL over `count` images, fixed eps. */
+  /** Mean −ELBO, reconstruction (−E log p(x|z)) and analytic KL (Monte-Carlo for a mixture prior) over `count` images, fixed eps. */
   evaluate(images: Float32Array, count: number, batchSize = 256): Terms {
+    const rng = new Rng(evalSeed(this.options.seed)); // the C step draws the same eps, batch by batch
+    if (this.fused) return this.fused.evaluate(images, count, batchSize, (n) => rng.normals(n));
     return evaluateElbo(this.vae, images, count, evalSeed(this.options.seed), batchSize);
   }
 
@@ -187,7 +265,7 @@ export function evaluateElbo(vae: Vae, images: Float32Array, count: number, seed
       const { mu, logvar } = vae.encode(x);
       const terms = elboSingleSample({
         x, mu, logvar, eps: sampleEps(rng, [b, vae.config.latent]), likelihood: vae.config.likelihood,
-        decode: (z) => vae.decode(z),
+        decode: (z) => vae.decode(z), logPz: vae.logPz,
       });
       return tf.stack([terms.reconstruction.sum(), terms.kl.sum()]).dataSync();
     });

@@ -119,6 +119,13 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
     expect(await page.getAttribute('body', 'data-active-run')).toBe('run-a');
     const backend = await page.getAttribute('body', 'data-backend');
     expect(['webgl', 'wasm', 'cpu']).toContain(backend);
+    // headless Chromium runs with --disable-gpu: WebGL is SwiftShader there, so the page picks wasm
+    const renderer = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl');
+      const info = gl?.getExtension('WEBGL_debug_renderer_info');
+      return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    });
+    if (/swiftshader/i.test(renderer)) expect(backend).toBe('wasm');
     expect(await page.textContent('#backend')).toBe(`backend: ${backend}`);
     for (const w of WIDGETS) {
       await page.waitForSelector(`section[data-widget="${w}"][data-ready]`);

@@ -4,7 +4,8 @@ import { useBackend, backendInUse, parseBackend } from '../../src/engine/index.j
 import { UserError } from '../../src/errors.js';
 
 describe('parseBackend', () => {
-  it('accepts wasm and cpu (any case, surrounding blanks)', () => {
+  it('accepts native, wasm and cpu (any case, surrounding blanks)', () => {
+    expect(parseBackend('native')).toBe('native');
     expect(parseBackend('wasm')).toBe('wasm');
     expect(parseBackend(' CPU ')).toBe('cpu');
   });
@@ -12,7 +13,7 @@ describe('parseBackend', () => {
   it('rejects anything else with a UserError naming the choices', () => {
     for (const bad of ['webgl', '', 'tensorflow', 'wasm2']) {
       expect(() => parseBackend(bad)).toThrow(UserError);
-      expect(() => parseBackend(bad)).toThrow(`unknown backend '${bad}' (use wasm or cpu)`);
+      expect(() => parseBackend(bad)).toThrow(`unknown backend '${bad}' (use native, wasm or cpu)`);
     }
   });
 });

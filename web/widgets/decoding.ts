@@ -25,8 +25,9 @@ export function decoding(queue: ModelQueue): Widget {
   const gridG = svgEl('g', { class: 'grid faint' }, f.layer);
   const handle = svgEl('circle', { r: 7, class: 'handle' }, f.svg);
   const out = captionedImage(32, 32, 160, 'decoded', 'decoded');
+  const dimsNote = el('p', 'small dims-note');
   const side = el('div', 'side');
-  side.append(out.figure);
+  side.append(out.figure, dimsNote);
   c.body.append(f.svg, side);
 
   let ctx: RunContext | null = null;
@@ -44,7 +45,7 @@ export function decoding(queue: ModelQueue): Widget {
     if (!img || run !== ctx) return;
     const [h, w, ch] = run.model.imageShape;
     drawImage(out.canvas, img, h, w, ch);
-    out.caption.textContent = `z = (${z1.toFixed(2)}, ${z2.toFixed(2)})`;
+    out.caption.textContent = `z = (${z1.toFixed(2)}, ${z2.toFixed(2)}${run.model.latent > 2 ? ', 0, …' : ''})`;
     markReady(c.root, run.run.name);
   };
   onDrag(f.svg, (p) => {
@@ -58,8 +59,10 @@ export function decoding(queue: ModelQueue): Widget {
     root: c.root,
     async setRun(next) {
       ctx = next;
-      c.notice(next.model.latent === 2 ? null : 'decoding by dragging needs a run with a 2-D latent space');
-      if (next.model.latent !== 2) return;
+      c.notice(next.model.latent >= 2 ? null : 'decoding by dragging needs a run with at least 2 latent dimensions');
+      if (next.model.latent < 2) return;
+      // more than two dimensions: the dot sets z₁ and z₂, every other coordinate stays 0
+      dimsNote.textContent = next.model.latent > 2 ? `The latent space has ${next.model.latent} dimensions: the dot sets z₁ and z₂; z₃ … z${next.model.latent} stay 0.` : '';
       if (next.grid) drawGrid(gridG, { n: next.grid.n, params: next.grid.params, points: next.grid.mu }, f.x, f.y, { radius: 2 });
       else gridG.replaceChildren();
       await update();

@@ -29,8 +29,9 @@ export function sampling(queue: ModelQueue): Widget {
   const canvases: HTMLCanvasElement[] = [];
   const button = el('button', '', 'new samples');
   button.type = 'button';
+  const dimsNote = el('p', 'small dims-note');
   const side = el('div', 'side');
-  side.append(gridEl, button);
+  side.append(gridEl, button, dimsNote);
   c.body.append(f.svg, side);
 
   let ctx: RunContext | null = null;
@@ -82,6 +83,8 @@ export function sampling(queue: ModelQueue): Widget {
     async setRun(next) {
       ctx = next;
       c.notice(next.model.latent >= 2 ? null : 'sampling needs a run with at least 2 latent dimensions');
+      // more than two dimensions: the plot shows the first two coordinates of each draw
+      dimsNote.textContent = next.model.latent > 2 ? `The latent space has ${next.model.latent} dimensions: the plot shows z₁ and z₂ of each draw.` : '';
       draw = 0;
       await resample();
     },

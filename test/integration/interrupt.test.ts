@@ -1,0 +1,199 @@
+/**
+ * Interrupted training, as a user (or a crash) does it to the compiled CLI: `vae train` is stopped
+ * at seeded random moments by SIGKILL, by Ctrl-C (SIGINT) and by Ctrl-C twice, sometimes again
+ * while it resumes. After every stop the run folder must load (readRun + loadRunModel, the last
+ * complete epoch), and `vae train --resume` to the end must give weights, Adam state and history
+ * bit for bit equal to an uninterrupted run with the same seed. 21 stops in all, on MNIST 512 images
+ * (about 30 processes; ~1.5 min on 2 idle cores).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { useBackend } from '../../src/engine/backend.js';
+import { Rng } from '../../src/math/rng.js';
+import { loadRunModel, readRun, stateTag } from '../../src/train/run.js';
+import { UserError } from '../../src/errors.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin', 'vae.js');
+const EPOCHS = 3;
+// wasm: the native path is not yet deterministic from run to run (see the report), so bit-for-bit needs wasm
+const TRAIN = ['train', '--backend', 'wasm', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '32', '--latent', '2', '--train-limit', '512', '--batch-size', '32',
+  '--epochs', String(EPOCHS), '--seed', '7'];
+const RESUME = (dir: string): string[] => ['train', '--backend', 'wasm', '--resume', dir, '--epochs', String(EPOCHS)];
+
+type Stop = 'SIGKILL' | 'SIGINT' | 'SIGINTx2';
+interface Exit { code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number; trainingMs: number }
+/** A stop `afterMs` after the start of the process, or after it printed that training starts. */
+interface StopAt { kind: Stop; afterMs: number; from: 'spawn' | 'training' }
+
+/** Runs the CLI, optionally stopping it. */
+function vae(args: string[], stop?: StopAt): Promise<Exit> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    let tTrain = 0;
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const timers: NodeJS.Timeout[] = [];
+    const arm = (): void => {
+      if (!stop) return;
+      timers.push(setTimeout(() => child.kill(stop.kind === 'SIGKILL' ? 'SIGKILL' : 'SIGINT'), stop.afterMs));
+      if (stop.kind === 'SIGINTx2') timers.push(setTimeout(() => child.kill('SIGINT'), stop.afterMs + 30));
+    };
+    if (stop?.from === 'spawn') arm();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!tTrain && /^training /m.test(stderr)) {
+        tTrain = Date.now();
+        if (stop?.from === 'training') arm();
+      }
+    });
+    child.on('close', (code, signal) => {
+      timers.forEach(clearTimeout);
+      resolve({ code, signal, stderr, ms: Date.now() - t0, trainingMs: tTrain ? Date.now() - tTrain : 0 });
+    });
+  });
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-interrupt-'));
+const reference = path.join(tmp, 'reference');
+let referenceMs = 0;
+let referenceTrainingMs = 0;
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Every file of a run folder except the pictures, relative, sorted. */
+function files(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile() && !/^(samples\.png|curves\.(svg|png))$/.test(f))
+    .sort();
+}
+
+const bytes = (dir: string, f: string): Buffer => fs.readFileSync(path.join(dir, f));
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npm run build');
+  await useBackend('wasm');
+  const r = await vae([...TRAIN, '--out', reference]);
+  if (r.code !== 0) throw new Error(`reference run failed: ${r.stderr}`);
+  referenceMs = r.ms;
+  referenceTrainingMs = r.trainingMs;
+});
+
+/** After a stop: run.json parses, and the models run.json names load (best and last state). */
+async function expectLoadable(dir: string): Promise<void> {
+  if (!fs.existsSync(path.join(dir, 'run.json'))) return; // stopped before the run folder was created
+  const run = readRun(dir);
+  if (run.bestEpoch !== null) {
+    const best = await loadRunModel(dir);
+    best.vae.dispose();
+  } else {
+    await expect(loadRunModel(dir)).rejects.toThrow(UserError);
+  }
+  if (run.epochsDone > 0 || run.partial) {
+    const last = await loadRunModel(dir, 'last');
+    last.vae.dispose();
+    expect(fs.existsSync(path.join(dir, 'state', `optimizer-${stateTag(run)}.bin`))).toBe(true);
+  }
+}
+
+/** Resumes (or, when nothing was written yet, starts) the run until it is done. */
+async function finish(dir: string, stop?: StopAt): Promise<Exit> {
+  const started = fs.existsSync(path.join(dir, 'run.json'));
+  if (started && readRun(dir).status === 'done') return { code: 0, signal: null, stderr: '', ms: 0, trainingMs: 0 };
+  return vae(started ? RESUME(dir) : [...TRAIN, '--out', dir], stop);
+}
+
+function checkStopped(r: Exit, kind: Stop): void {
+  if (kind === 'SIGKILL') {
+    expect(r.code === 0 || r.signal === 'SIGKILL', r.stderr).toBe(true);
+    return;
+  }
+  // Ctrl-C: a saved state and one line saying how to continue (exit 130); before training starts
+  // and after it ends Node's default handling applies (killed by SIGINT), or it had already finished
+  expect(r.code === 130 || r.code === 0 || r.signal === 'SIGINT', `code ${r.code} signal ${r.signal}: ${r.stderr}`).toBe(true);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  if (r.code === 130) {
+    const last = r.stderr.trim().split('\n').pop()!;
+    if (kind === 'SIGINT') expect(last).toMatch(/^SIGINT: saved epoch \d+ at step \d+ of \d+ in .*; continue with: vae train --resume .* --epochs 3$/);
+    else expect(last).toMatch(/SIGINT( again: stopped at once|: saved epoch)/);
+  }
+}
+
+/** A finished run folder equals the uninterrupted reference: history, RNG state, files, weight bytes. */
+function expectSameAsReference(dir: string): void {
+  const run = readRun(dir);
+  const ref = readRun(reference);
+  expect(run.status).toBe('done');
+  expect(run.partial ?? null).toBeNull();
+  expect(run.history.map((h) => [h.epoch, h.train, h.validation])).toEqual(ref.history.map((h) => [h.epoch, h.train, h.validation]));
+  expect(run.rngState).toEqual(ref.rngState);
+  // the same files (no stale weights or temporary files left), and the same bytes in every weight file
+  expect(files(dir)).toEqual(files(reference));
+  for (const f of files(reference).filter((x) => x.endsWith('.bin'))) expect(bytes(dir, f).equals(bytes(reference, f)), f).toBe(true);
+}
+
+/** Runs `jobs` two at a time (two cores); rejects with the first failure, named. */
+async function pool<T>(items: T[], width: number, job: (item: T) => Promise<void>, name: (item: T) => string): Promise<void> {
+  const queue = [...items];
+  const errors: string[] = [];
+  await Promise.all(Array.from({ length: width }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      try {
+        await job(item);
+      } catch (e) {
+        errors.push(`${name(item)}: ${(e as Error).message}`);
+      }
+    }
+  }));
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+}
+
+describe('interrupted training (compiled CLI; seeded random stop times)', () => {
+  it('21 stops (SIGKILL, Ctrl-C, Ctrl-C twice; most while resuming): the folder always loads, and resuming gives the uninterrupted weights bit for bit', { timeout: 420_000 }, async () => {
+    // 7 chains of 3 stops each: the first anywhere in a whole run, the next ones while resuming.
+    // A run that finishes before its stop is checked against the reference and started again.
+    const kinds: Stop[] = ['SIGKILL', 'SIGINT', 'SIGINTx2'];
+    const tally = { stops: 0, midEpoch: 0, finishedFirst: 0 };
+    const outcomes: string[] = [];
+    const chains = Array.from({ length: 7 }, (_, i) => i);
+
+    await pool(chains, 2, async (i) => {
+      const rng = new Rng(2024 + i);
+      const dir = path.join(tmp, `run-${i}`);
+      let stops = 0;
+      for (let attempt = 0; stops < 3 && attempt < 8; attempt++) {
+        const kind = kinds[(i + stops + Math.floor(rng.uniform() * 2)) % 3];
+        const u = rng.uniform();
+        // the share of training still to do (whole epochs and the steps of a saved partial epoch)
+        const run = fs.existsSync(path.join(dir, 'run.json')) ? readRun(dir) : null;
+        const left = run ? (EPOCHS - run.epochsDone - (run.partial ? run.partial.step / run.partial.steps : 0)) / EPOCHS : 1;
+        const stop: StopAt = !run && kind === 'SIGKILL'
+          ? { kind, afterMs: Math.round(u * referenceMs), from: 'spawn' } // start-up included
+          : { kind, afterMs: Math.round(u * left * referenceTrainingMs * 0.9), from: 'training' };
+        const r = await finish(dir, stop);
+        outcomes.push(`${kind}@${stop.afterMs}ms/${stop.from}->${r.code ?? r.signal}`);
+        checkStopped(r, kind);
+        if (r.code === 130 && /saved epoch/.test(r.stderr)) tally.midEpoch++;
+        await expectLoadable(dir);
+        if (r.code === 0) {
+          // finished before the stop: it must still equal the reference; then a new run
+          tally.finishedFirst++;
+          expectSameAsReference(dir);
+          fs.rmSync(dir, { recursive: true, force: true });
+        } else {
+          stops++;
+          tally.stops++;
+        }
+      }
+      const last = await finish(dir);
+      expect(last.code, last.stderr).toBe(0);
+      expectSameAsReference(dir);
+    }, (i) => `chain ${i}`);
+
+    console.log(`interrupt test: ${tally.stops} stops, ${tally.midEpoch} saved mid-epoch by Ctrl-C, ${tally.finishedFirst} runs finished before their stop; reference run ${referenceMs} ms (training ${referenceTrainingMs} ms)\n  ${outcomes.join(' ')}`);
+    expect(tally.stops).toBeGreaterThanOrEqual(20);
+    expect(tally.midEpoch).toBeGreaterThanOrEqual(6);
+  });
+});
