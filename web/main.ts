@@ -2,6 +2,7 @@
  * The explorer page: starts a tensor backend, asks the server for its runs, builds the seven
  * widgets and loads the active run (the `?run=` in the address, else the first faces run).
  */
+import * as tf from '@tensorflow/tfjs';
 import { App, isFaces2d } from './app.js';
 import { backendOrder, softwareWebglRenderer, startBackend } from './backend.js';
 import { datasetExplanation } from './widgets/datasetExplanation.js';
@@ -15,8 +16,11 @@ import { training } from './widgets/training.js';
 import { latentScatter } from './widgets/latentScatter.js';
 import { manifold } from './widgets/manifold.js';
 import { interpolation } from './widgets/interpolation.js';
+import { traversal } from './widgets/traversal.js';
+import { latentSearch } from './widgets/latentSearch.js';
+import { anomaly } from './widgets/anomaly.js';
 import { FACES_ONLY, isFacesRun, onlyFor } from './widgets/only.js';
-import { TestSets } from './testset.js';
+import { MNIST_ONLY, TestSets, isMnistLike } from './testset.js';
 import { renderFace } from '../src/data/faces.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -52,6 +56,9 @@ async function main(): Promise<void> {
     latentScatter(testSets),
     manifold(app.queue, testSets),
     interpolation(app.queue, testSets),
+    onlyFor(traversal(app.queue, testSets), (ctx) => isMnistLike(ctx.run), MNIST_ONLY),
+    onlyFor(latentSearch(testSets), (ctx) => isMnistLike(ctx.run), MNIST_ONLY),
+    onlyFor(anomaly(app.queue, testSets), (ctx) => isMnistLike(ctx.run), MNIST_ONLY),
     modelComparison(app),
     training(app),
   ];
@@ -80,7 +87,7 @@ async function main(): Promise<void> {
   });
 
   // the page's handle for tests and the benchmark
-  (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle(), renderFace, testSets };
+  (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle(), renderFace, testSets, tensors: () => tf.memory().numTensors };
 
   const wanted = new URLSearchParams(location.search).get('run');
   const first = runs.find((r) => r.name === wanted && r.hasModel) ?? runs.find((r) => r.hasModel && isFaces2d(r)) ?? runs.find((r) => r.hasModel);

@@ -3,6 +3,9 @@
  * tfjs layers files). Every call goes through the page's ModelQueue (see queue.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { estimateLogPx } from '../src/math/iwae.js';
+import { GmmPrior, type GmmParams } from '../src/math/prior.js';
+import type { Rng } from '../src/math/rng.js';
 import type { RunSummary } from '../src/server/runs.js';
 import type { ModelFiles } from './training/protocol.js';
 
@@ -12,6 +15,9 @@ export interface Encoding {
 }
 
 export class LoadedModel {
+  /** The run's mixture prior p(z) (from its prior file), or null for N(0, I). */
+  prior: GmmPrior | null = null;
+
   private constructor(
     readonly run: RunSummary,
     private readonly encoder: tf.LayersModel,
@@ -19,8 +25,10 @@ export class LoadedModel {
   ) {}
 
   static async load(run: RunSummary): Promise<LoadedModel> {
-    const [encoder, decoder] = await Promise.all([tf.loadLayersModel(run.urls.encoder), tf.loadLayersModel(run.urls.decoder)]);
-    return new LoadedModel(run, encoder, decoder);
+    const [encoder, decoder, prior] = await Promise.all([tf.loadLayersModel(run.urls.encoder), tf.loadLayersModel(run.urls.decoder), fetchPrior(run)]);
+    const m = new LoadedModel(run, encoder, decoder);
+    m.prior = prior;
+    return m;
   }
 
   /**
@@ -87,8 +95,52 @@ export class LoadedModel {
     }
   }
 
+  /**
+   * Per image: the K-sample −ELBO and −IWAE_K (≈ −log p(x)) in nats, from src/math/iwae.ts's
+   * estimator with the run's likelihood and prior (the mixture when it has one), K = `samples`
+   * draws of z per image from `rng`. Images NHWC in [0, 1].
+   */
+  async scores(images: Float32Array, count: number, samples: number, rng: Rng): Promise<{ negElbo: Float32Array; negLogPx: Float32Array }> {
+    const est = await estimateLogPx({
+      x: images.subarray(0, count * this.imageSize), shape: this.imageShape, samples, rng, batchSize: count,
+      encode: (x) => {
+        const [mu, logvar] = this.encoder.predict(x) as tf.Tensor[];
+        return { mu, logvar };
+      },
+      decode: (z) => this.decoder.predict(z) as tf.Tensor,
+      likelihood: this.run.model.likelihood,
+      logPz: this.prior?.logProb,
+    });
+    return { negElbo: est.elbo.map((v) => -v), negLogPx: est.logPx.map((v) => -v) };
+  }
+
   dispose(): void {
     this.encoder.dispose();
     this.decoder.dispose();
+    this.prior?.dispose();
   }
+}
+
+/**
+ * The mixture prior a run's summary names (`urls.prior`, a mixture-prior run's prior-<tag>.json),
+ * or null: no such file means N(0, I), as for every other run. A file that does not fit the run's
+ * latent size is reported as a warning and also gives N(0, I).
+ */
+async function fetchPrior(run: RunSummary): Promise<GmmPrior | null> {
+  const url = run.urls.prior;
+  if (!url || run.model.prior?.kind !== 'gmm') return null;
+  const res = await fetch(url);
+  if (!res.ok) {
+    console.warn(`${url}: ${res.status}; using N(0, I)`);
+    return null;
+  }
+  const p = (await res.json()) as Partial<GmmParams>;
+  const D = run.model.latent;
+  const K = run.model.prior.components;
+  const rows = (r: unknown): boolean => Array.isArray(r) && r.length === K && r.every((v) => Array.isArray(v) && v.length === D && v.every((x) => typeof x === 'number'));
+  if (!Array.isArray(p.logits) || p.logits.length !== K || !rows(p.means) || !rows(p.logvars)) {
+    console.warn(`${url}: not ${K} mixture components of dimension ${D}; using N(0, I)`);
+    return null;
+  }
+  return new GmmPrior({ logits: p.logits, means: p.means as number[][], logvars: p.logvars as number[][] });
 }

@@ -7,6 +7,7 @@
  *   runs/NAME/run.json            and, if present, latent-grid.json
  *   runs/NAME/encoder/model.json  and the weight files its manifest names; the same for decoder/
  *   runs/NAME/testset.bin         MNIST-like runs: the labelled test images (testsetFormat.ts)
+ *   runs/NAME/prior-eN.json       mixture-prior runs: the prior file run.json names
  * The folder is built under a temporary name next to `out` and renamed into place at the end, so
  * a failure leaves nothing behind and an existing folder is replaced only when `force` is set.
  */
@@ -128,6 +129,10 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
         for (const w of weights) copy(`${base}/${part}/${w}`, path.join(dir, part, w));
       }
       if (s.urls.testset) write(`${base}/testset.bin`, await testSetBytes(s.dataset));
+      if (s.urls.prior) {
+        const prior = s.urls.prior.slice(s.urls.prior.lastIndexOf('/') + 1);
+        copy(`${base}/${prior}`, path.join(dir, prior));
+      }
     }
     write('api/runs', JSON.stringify(summaries));
     // into place: an existing (empty, or --force) folder is moved aside first and removed after

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { latentGridFile, readRun, runFile, type RunJson } from '../train/run.js';
+import { priorFileName } from '../train/priorFile.js';
 import { hasTestSet } from './testsetFormat.js';
 
 export interface ServedRun {
@@ -30,7 +31,16 @@ export interface RunSummary {
   /** latent-grid.json exists (2-D faces runs). */
   hasLatentGrid: boolean;
   /** URLs relative to the site root. */
-  urls: { run: string; encoder: string; decoder: string; latentGrid: string | null; testset: string | null };
+  urls: {
+    run: string; encoder: string; decoder: string; latentGrid: string | null; testset: string | null;
+    /** A mixture-prior run: its prior-<tag>.json (the best epoch's), when present; absent or null means N(0, I). */
+    prior?: string | null;
+  };
+}
+
+/** The prior file a run's run.json names (mixture prior, best epoch), or null; whether it exists is not checked. */
+export function priorFileOf(run: Pick<RunJson, 'model' | 'bestEpoch'>): string | null {
+  return run.model.prior?.kind === 'gmm' && run.bestEpoch !== null ? priorFileName(`e${run.bestEpoch}`) : null;
 }
 
 /** The run folders directly inside `parent` (those holding run.json), sorted by name. */
@@ -64,6 +74,7 @@ export function summarise(r: ServedRun): RunSummary {
   const run = readRun(r.dir);
   const base = `runs/${encodeURIComponent(r.name)}`;
   const hasLatentGrid = fs.existsSync(latentGridFile(r.dir));
+  const prior = priorFileOf(run);
   return {
     name: r.name,
     dataset: run.dataset,
@@ -82,6 +93,8 @@ export function summarise(r: ServedRun): RunSummary {
       latentGrid: hasLatentGrid ? `${base}/latent-grid.json` : null,
       // MNIST-like runs: up to 2000 labelled test images (layout in testsetFormat.ts)
       testset: hasTestSet(run.dataset) ? `${base}/testset.bin` : null,
+      // mixture-prior runs: the prior's parameters (src/train/priorFile.ts)
+      prior: prior && fs.existsSync(path.join(r.dir, prior)) ? `${base}/${prior}` : null,
     },
   };
 }

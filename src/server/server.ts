@@ -6,6 +6,7 @@
  *                                 their weight files (*.bin); nothing else of a run folder
  *   GET /wasm/*.wasm              tfjs's WebAssembly binaries, for the browser's wasm backend
  *   GET /runs/NAME/testset.bin    MNIST-like runs: up to 2000 labelled test images (testsetFormat.ts)
+ *   GET /runs/NAME/prior-eN.json  mixture-prior runs: the prior file run.json names (best epoch N)
  * Every other path is a 404; paths that try to leave a folder are a 400. It binds 127.0.0.1 unless
  * told otherwise.
  */
@@ -17,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../errors.js';
 import { readRun } from '../train/run.js';
-import { nameRuns, summarise, type ServedRun } from './runs.js';
+import { nameRuns, priorFileOf, summarise, type ServedRun } from './runs.js';
 import { testSetBytes } from './testset.js';
 import { hasTestSet } from './testsetFormat.js';
 
@@ -120,10 +121,12 @@ const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 function runFilePath(run: ServedRun, rest: string[]): string {
   const p = rest.join('/');
   if (p === 'run.json' || p === 'latent-grid.json') return inside(run.dir, rest);
+  // a mixture prior: only the file run.json names (not older epochs' or state/'s)
+  if (rest.length === 1 && /^prior-e\d+\.json$/.test(p) && p === priorFileOf(readRun(run.dir))) return inside(run.dir, rest);
   if (rest.length === 2 && (rest[0] === 'encoder' || rest[0] === 'decoder')) {
     if (rest[1] === 'model.json' || (SAFE_NAME.test(rest[1]) && rest[1].endsWith('.bin'))) return inside(run.dir, rest);
   }
-  throw new HttpError(404, `not served: ${p} (a run serves run.json, latent-grid.json, encoder/ and decoder/)`);
+  throw new HttpError(404, `not served: ${p} (a run serves run.json, latent-grid.json, encoder/, decoder/ and its prior file)`);
 }
 
 function send(res: http.ServerResponse, status: number, body: string, type: string, head: boolean): void {

@@ -1,12 +1,15 @@
 /**
  * MNIST view, interpolation: pick two test images from a strip; both are encoded (the means of
- * q(z|x)) and the decoder draws the straight path between them in latent space,
- * z(t) = (1 − t)·mu_A + t·mu_B for t from 0 to 1.
+ * q(z|x)) and the decoder draws the path between them in latent space for t from 0 to 1: the
+ * straight line z(t) = (1 − t)·mu_A + t·mu_B, or the spherical one (slerp) of
+ * src/analysis/interpolate.ts, chosen with a toggle.
  */
+import { interpolate, type InterpolationMethod } from '../../src/analysis/interpolate.js';
 import type { RunContext, Widget } from '../app.js';
 import type { ModelQueue } from '../queue.js';
 import { drawImage, imageCanvas } from '../ui/canvas.js';
 import { card, el, markReady } from '../ui/card.js';
+import { toggleButtons } from '../ui/testStrip.js';
 import { MNIST_ONLY, isMnistLike, type TestImages, type TestSets } from '../testset.js';
 
 export const EXPLANATION =
@@ -15,7 +18,11 @@ export const EXPLANATION =
   'encoded, and the decoder draws the points on the straight line between their means, ' +
   'z = (1 − t)·mu_A + t·mu_B for t = 0, 1/8, …, 1. Because the prior packs the codes closely, ' +
   'most points on the way decode to plausible images rather than to a double exposure of A and B; ' +
-  'where the path crosses the region of a third class, that class appears on the way.';
+  'where the path crosses the region of a third class, that class appears on the way. The ' +
+  'spherical path (slerp) turns the direction of z at a constant rate from that of mu_A to that of ' +
+  'mu_B while its length goes from |mu_A| to |mu_B|: under N(0, I) most of the prior\'s mass lies ' +
+  'near a sphere of radius √D, which the straight line cuts through, so slerp keeps the path ' +
+  'where codes are likely (most visible with many latent dimensions).';
 
 /** How many test images the strip offers, and the steps of the path (t = 0 … 1). */
 export const STRIP = 20;
@@ -27,7 +34,11 @@ export function interpolation(queue: ModelQueue, sets: TestSets): Widget {
   const path = el('div', 'interp-path');
   const readout = el('p', 'small mono', ' ');
   const column = el('div', 'interp');
-  column.append(el('p', 'small', 'test images (click: A, then B)'), strip, el('p', 'small', 'A · decoded path from mu_A to mu_B · B'), path, readout);
+  const methods = toggleButtons<InterpolationMethod>([{ value: 'linear', label: 'linear' }, { value: 'slerp', label: 'spherical (slerp)' }], 'linear', () => void update());
+  methods.root.dataset.role = 'interp-method';
+  const toggle = el('div', 'toggle-row');
+  toggle.append(el('span', 'small', 'path:'), methods.root);
+  column.append(el('p', 'small', 'test images (click: A, then B)'), strip, toggle, el('p', 'small', 'A · decoded path from mu_A to mu_B · B'), path, readout);
   c.body.append(column);
 
   let ctx: RunContext | null = null;
@@ -63,14 +74,11 @@ export function interpolation(queue: ModelQueue, sets: TestSets): Widget {
     x.set(t.images.subarray(pickA * size, (pickA + 1) * size), 0);
     x.set(t.images.subarray(pickB * size, (pickB + 1) * size), size);
     const latent = run.model.latent;
+    const how = methods.value();
     const res = await queue.run('interpolation', async () => {
       const { mu } = await run.model.encode(x, 2);
-      const z = new Float32Array(STEPS * latent);
-      for (let s = 0; s < STEPS; s++) {
-        const w = s / (STEPS - 1);
-        for (let j = 0; j < latent; j++) z[s * latent + j] = (1 - w) * mu[j] + w * mu[latent + j];
-      }
-      return { mu, images: await run.model.decode(z, STEPS) };
+      const z = interpolate(how, mu.slice(0, latent), mu.slice(latent, 2 * latent), STEPS);
+      return { mu, z, images: await run.model.decode(z, STEPS) };
     });
     if (!res || run !== ctx) return;
     const [h, w, ch] = run.model.imageShape;
@@ -80,7 +88,13 @@ export function interpolation(queue: ModelQueue, sets: TestSets): Widget {
     const name = (i: number): string => t.classNames[t.labels[i]] ?? String(t.labels[i]);
     let dist = 0;
     for (let j = 0; j < latent; j++) dist += (res.mu[j] - res.mu[latent + j]) ** 2;
-    readout.textContent = `A = test #${pickA} (${name(pickA)}), B = test #${pickB} (${name(pickB)}); |mu_B − mu_A| = ${Math.sqrt(dist).toFixed(2)}`;
+    // the path's length at its middle: slerp keeps it between |mu_A| and |mu_B|, the line cuts inside
+    const mid = (STEPS - 1) / 2;
+    let midNorm = 0;
+    for (let j = 0; j < latent; j++) midNorm += res.z[mid * latent + j] ** 2;
+    readout.textContent = `A = test #${pickA} (${name(pickA)}), B = test #${pickB} (${name(pickB)}); |mu_B − mu_A| = ${Math.sqrt(dist).toFixed(2)}; ` +
+      `${how === 'slerp' ? 'spherical' : 'linear'} path, |z(½)| = ${Math.sqrt(midNorm).toFixed(2)}`;
+    c.root.dataset.method = how;
     markReady(c.root, run.run.name);
   };
 

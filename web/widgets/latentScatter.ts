@@ -2,6 +2,8 @@
  * MNIST view, latent scatter: the encoder means of the test images, one dot per image coloured by
  * its label, with a legend; pointing at a dot shows its image. Latent spaces of more than two
  * dimensions are shown as the projection onto the first two principal directions of the means.
+ * A run with a mixture prior shows its component means (projected the same way) and, in 2-D, its
+ * density behind the dots.
  */
 import type { RunContext, Widget } from '../app.js';
 import { captionedImage, drawImage } from '../ui/canvas.js';
@@ -9,7 +11,9 @@ import { card, el, markReady } from '../ui/card.js';
 import { svgPoint } from '../ui/drag.js';
 import { zExtent } from '../ui/grid.js';
 import { zFrame, type Frame } from '../ui/plot.js';
+import { drawComponentMeans, mixtureHeatmapUrl, mixtureWeights } from '../ui/prior.js';
 import { svgEl } from '../ui/svg.js';
+import { project } from '../../src/analysis/pca.js';
 import { LABEL_COLOURS, MNIST_ONLY, isMnistLike, type LatentView, type TestSets } from '../testset.js';
 
 export const EXPLANATION =
@@ -18,7 +22,9 @@ export const EXPLANATION =
   'labels). Images of one class gather in regions of their own, and similar classes border each ' +
   'other; the prior N(0, I) pulls the whole cloud towards the origin. With more than two latent ' +
   'dimensions the plot shows the means projected onto their first two principal directions ' +
-  '(PCA), which keeps as much of their spread as two axes can. Point at a dot to see its image.';
+  '(PCA), which keeps as much of their spread as two axes can. Point at a dot to see its image. ' +
+  'A run trained with a mixture prior has K learnt Gaussians in place of N(0, I): crosses mark ' +
+  'their means, and the codes gather around them rather than around the origin.';
 
 export function latentScatter(sets: TestSets): Widget {
   const c = card('latent-scatter', 'MNIST · The test set in latent space', EXPLANATION);
@@ -61,9 +67,21 @@ export function latentScatter(sets: TestSets): Widget {
     if (best >= 0) select(best);
   };
 
-  const draw = (v: LatentView): void => {
-    const r = zExtent(v.xy);
+  const draw = (v: LatentView, run: RunContext): void => {
+    // a mixture prior: its component means, in the plot's coordinates (z₁, z₂ or PC 1, PC 2)
+    const prior = run.model.prior?.getParams() ?? null;
+    let meansXy: Float32Array | null = null;
+    if (prior) {
+      const K = prior.logits.length;
+      const flat = Float32Array.from(prior.means.flat());
+      if (v.pca) meansXy = project(v.pca, flat, K, 2);
+      else if (v.latent === 2) meansXy = flat;
+      else meansXy = Float32Array.from(prior.means.flatMap((m) => [m[0], 0]));
+    }
+    const r = zExtent(v.xy, meansXy ?? []);
     f = zFrame(320, r, v.latent === 2);
+    if (prior && v.latent === 2) f.layer.querySelector('image.heatmap')?.setAttribute('href', mixtureHeatmapUrl(prior, -r, r));
+    f.svg.dataset.prior = prior ? 'gmm' : 'standard';
     if (v.latent !== 2) {
       // the axes are principal directions, not latent coordinates
       const labels = f.svg.querySelectorAll('.axis-label');
@@ -74,6 +92,7 @@ export function latentScatter(sets: TestSets): Widget {
     for (let i = 0; i < v.test.count; i++) {
       svgEl('circle', { cx: f.x(v.xy[2 * i]), cy: f.y(v.xy[2 * i + 1]), r: 2, fill: LABEL_COLOURS[v.test.labels[i] % LABEL_COLOURS.length], class: 'label-pt', 'data-label': v.test.labels[i] }, dots);
     }
+    if (prior && meansXy) drawComponentMeans(f, meansXy, mixtureWeights(prior.logits));
     ring = svgEl('circle', { r: 5, class: 'hover-ring', visibility: 'hidden' }, f.svg);
     f.svg.addEventListener('pointermove', hover);
     f.svg.addEventListener('pointerdown', hover);
@@ -93,10 +112,13 @@ export function latentScatter(sets: TestSets): Widget {
       const kept = total > 0 ? (100 * (v.pca.variances[0] + v.pca.variances[1])) / total : 0;
       note.textContent = `The latent space has ${v.latent} dimensions: shown is a 2-D PCA projection of the ${v.test.count} means (PC 1 and PC 2 keep ${kept.toFixed(0)}% of their variance).`;
     } else if (v.latent === 2) {
-      note.textContent = `${v.test.count} test images; axes are z₁ and z₂, over the density of the prior N(0, I).`;
+      note.textContent = prior
+        ? `${v.test.count} test images; axes are z₁ and z₂, over the density of the run's prior, a mixture of ${prior.logits.length} Gaussians (crosses: their means).`
+        : `${v.test.count} test images; axes are z₁ and z₂, over the density of the prior N(0, I).`;
     } else {
       note.textContent = `The latent space has 1 dimension: z₁ along x.`;
     }
+    if (prior && v.latent > 2) note.textContent += ` Crosses: the means of the run's ${prior.logits.length} prior components, projected the same way.`;
     select(0);
   };
 
@@ -114,7 +136,7 @@ export function latentScatter(sets: TestSets): Widget {
       const v = await sets.latent(next);
       if (ctx !== next) return;
       view = v;
-      draw(v);
+      draw(v, next);
       markReady(c.root, next.run.name);
     },
   };
