@@ -30,6 +30,7 @@
 #define MAX_THREADS 16
 #define MAX_LAYERS 16
 #define MAX_PARAMS (4 * MAX_LAYERS + 8)
+#define MAX_CHUNK 64
 
 /* ------------------------------------------------------------------ thread pool */
 
@@ -317,9 +318,6 @@ typedef struct {
   float *col;                 /* im2col buffer (largest layer) */
   float *dA, *dB;             /* two gradient buffers, each as large as the largest activation */
   float *mu, *lv, *z, *std, *dmu, *dlv, *dz, *dec[MAX_LAYERS + 1];
-  float *grad;                /* this thread's gradient sums for every parameter */
-  double recon, kl;
-  int touched;                /* whether grad holds sums from this step yet */
 } Work;
 
 typedef struct {
@@ -329,10 +327,35 @@ typedef struct {
   Layer muL, lvL;
   int nParams;
   size_t paramSize[MAX_PARAMS], paramOffset[MAX_PARAMS], totalParams;
-  int maxChunk, threads;
+  int maxBatch, maxChunk, threads;
   size_t maxAct, maxCol;
   Work work[MAX_THREADS];
+  /* one gradient slot per chunk of the batch, summed in chunk order: the result does not depend
+   * on which thread ran which chunk (nor on the number of threads) */
+  int nSlots;
+  float **slot;
+  double *slotRecon, *slotKl;
 } Net;
+
+/* Makes room for n chunk slots; 0 on success. */
+static int ensure_slots(Net *net, int n) {
+  if (n <= net->nSlots) return 0;
+  float **slot = realloc(net->slot, sizeof(float *) * n);
+  if (!slot) return -1;
+  net->slot = slot;
+  double *r = realloc(net->slotRecon, sizeof(double) * n);
+  if (!r) return -1;
+  net->slotRecon = r;
+  double *k = realloc(net->slotKl, sizeof(double) * n);
+  if (!k) return -1;
+  net->slotKl = k;
+  for (int i = net->nSlots; i < n; i++) {
+    slot[i] = malloc(sizeof(float) * net->totalParams);
+    if (!slot[i]) return -1;
+    net->nSlots = i + 1;
+  }
+  return 0;
+}
 
 static int add_param(Net *net, size_t size) {
   if (net->nParams >= MAX_PARAMS) return -1;
@@ -361,8 +384,9 @@ static void free_net(Net *net) {
     }
     free(w->col); free(w->dA); free(w->dB);
     free(w->mu); free(w->lv); free(w->z); free(w->std); free(w->dmu); free(w->dlv); free(w->dz);
-    free(w->grad);
   }
+  for (int i = 0; i < net->nSlots; i++) free(net->slot[i]);
+  free(net->slot); free(net->slotRecon); free(net->slotKl);
   free(net);
 }
 
@@ -438,7 +462,9 @@ static Net *make_net(const int32_t *spec, int len, int maxBatch, int threads, co
 
   /* per-thread buffers for a chunk of maxChunk examples */
   net->threads = threads;
-  net->maxChunk = (maxBatch + threads - 1) / threads;
+  net->maxBatch = maxBatch;
+  /* chunks of at most 64 examples, whatever the thread count, so results do not depend on it */
+  net->maxChunk = maxBatch < MAX_CHUNK ? maxBatch : MAX_CHUNK;
   size_t maxAct = net->D, maxCol = 0;
   for (int i = 0; i < net->nEnc; i++) { if ((size_t)net->enc[i].out > maxAct) maxAct = net->enc[i].out; if ((size_t)net->enc[i].colLen > maxCol) maxCol = net->enc[i].colLen; }
   for (int i = 0; i < net->nDec; i++) { if ((size_t)net->dec[i].out > maxAct) maxAct = net->dec[i].out; if ((size_t)net->dec[i].colLen > maxCol) maxCol = net->dec[i].colLen; }
@@ -460,7 +486,6 @@ static Net *make_net(const int32_t *spec, int len, int maxBatch, int threads, co
     ok &= (wk->dmu = malloc(sizeof(float) * B * Lz)) != NULL;
     ok &= (wk->dlv = malloc(sizeof(float) * B * Lz)) != NULL;
     ok &= (wk->dz = malloc(sizeof(float) * B * Lz)) != NULL;
-    ok &= (wk->grad = malloc(sizeof(float) * net->totalParams)) != NULL;
     if (!ok) { *err = "out of memory"; free_net(net); return NULL; }
   }
   return net;
@@ -586,13 +611,16 @@ HOT static double bernoulli_loss(const float *out, const float *x, float *d, siz
   return sum;
 }
 
-static void run_chunk(Step *st, Work *wk, int start, int b) {
+static void run_chunk(Step *st, Work *wk, int c) {
   Net *net = st->net;
+  const int start = c * st->chunk;
+  const int b = st->batch - start < st->chunk ? st->batch - start : st->chunk;
+  float *grad = net->slot[c];
   const int D = net->D, Lz = net->latent;
   const float *x = st->x + (size_t)start * D;
   const float *xEnc = st->xEnc + (size_t)start * D;
   const float *eps = st->eps + (size_t)start * Lz;
-  const int acc = wk->touched;
+  const int acc = 0; /* every chunk writes its own gradient slot */
   const float invB = 1.0f / (float)st->batch;
   const float beta = (float)st->klBeta;
 
@@ -631,8 +659,8 @@ static void run_chunk(Step *st, Work *wk, int start, int b) {
   } else {
     recon = bernoulli_loss(out, x, d, nd, invB);
   }
-  wk->recon += recon;
-  wk->kl += kl;
+  net->slotRecon[c] = recon;
+  net->slotKl[c] = kl;
   if (st->mode == 2) return; /* evaluation: the loss terms only */
 
   /* decoder backward: the gradient ping-pongs between dA and dB */
@@ -640,7 +668,7 @@ static void run_chunk(Step *st, Work *wk, int start, int b) {
   for (int i = net->nDec - 1; i >= 0; i--) {
     const float *in = i > 0 ? wk->dec[i] : wk->z;
     float *din = i > 0 ? dnext : wk->dz;
-    layer_backward(st, &net->dec[i], b, in, wk->dec[i + 1], dcur, din, wk->col, wk->grad, acc);
+    layer_backward(st, &net->dec[i], b, in, wk->dec[i + 1], dcur, din, wk->col, grad, acc);
     if (i > 0) { float *t = dcur; dcur = dnext; dnext = t; }
   }
   /* through z = mu + std·eps and the KL */
@@ -656,37 +684,31 @@ static void run_chunk(Step *st, Work *wk, int start, int b) {
   }
   /* mu and logvar heads: dh = dmu·Wmuᵀ + dlv·Wlvᵀ */
   float *dh = wk->dA;
-  layer_backward(st, &net->muL, b, h, wk->mu, wk->dmu, net->nEnc > 0 ? dh : NULL, NULL, wk->grad, acc);
+  layer_backward(st, &net->muL, b, h, wk->mu, wk->dmu, net->nEnc > 0 ? dh : NULL, NULL, grad, acc);
   if (net->nEnc > 0) {
     float *tmp = wk->dB;
-    layer_backward(st, &net->lvL, b, h, wk->lv, wk->dlv, tmp, NULL, wk->grad, acc);
+    layer_backward(st, &net->lvL, b, h, wk->lv, wk->dlv, tmp, NULL, grad, acc);
     const size_t nh = (size_t)b * net->lvL.ci;
     for (size_t i = 0; i < nh; i++) dh[i] += tmp[i];
   } else {
-    layer_backward(st, &net->lvL, b, h, wk->lv, wk->dlv, NULL, NULL, wk->grad, acc);
+    layer_backward(st, &net->lvL, b, h, wk->lv, wk->dlv, NULL, NULL, grad, acc);
   }
   /* encoder backward */
   dcur = wk->dA; dnext = wk->dB;
   for (int i = net->nEnc - 1; i >= 0; i--) {
     const float *in = i > 0 ? wk->act[i] : xEnc;
-    layer_backward(st, &net->enc[i], b, in, wk->act[i + 1], dcur, i > 0 ? dnext : NULL, wk->col, wk->grad, acc);
+    layer_backward(st, &net->enc[i], b, in, wk->act[i + 1], dcur, i > 0 ? dnext : NULL, wk->col, grad, acc);
     float *t = dcur; dcur = dnext; dnext = t;
   }
-  wk->touched = 1;
 }
 
 static void grad_task(void *arg, int tid) {
   Step *st = arg;
   Work *wk = &st->net->work[tid];
-  wk->recon = 0;
-  wk->kl = 0;
-  wk->touched = 0;
   for (;;) {
     const int c = atomic_fetch_add(&st->nextChunk, 1);
     if (c >= st->nChunks) break;
-    const int start = c * st->chunk;
-    const int b = st->batch - start < st->chunk ? st->batch - start : st->chunk;
-    run_chunk(st, wk, start, b);
+    run_chunk(st, wk, c);
   }
 }
 
@@ -711,8 +733,8 @@ HOT static void add_into(float *restrict a, const float *restrict b, size_t n) {
   for (size_t i = 0; i < n; i++) a[i] += b[i];
 }
 
-/* Sums the threads' gradients and applies tfjs's Adam (or writes the gradients) for this
- * thread's share of every parameter. */
+/* Sums the chunks' gradients (in chunk order) and applies tfjs's Adam (or writes the gradients)
+ * for this thread's share of every parameter. */
 static void update_task(void *arg, int tid) {
   Step *st = arg;
   Net *net = st->net;
@@ -723,21 +745,12 @@ static void update_task(void *arg, int tid) {
     const size_t size = net->paramSize[p], off = net->paramOffset[p];
     const size_t lo = size * tid / T, hi = size * (tid + 1) / T;
     if (lo >= hi) continue;
-    float *g0 = NULL;
-    int first = 1;
-    for (int t = 0; t < T; t++) {
-      Work *wk = &net->work[t];
-      if (!wk->touched) continue;
-      if (first) { g0 = wk->grad + off; first = 0; continue; }
-      add_into(g0 + lo, wk->grad + off + lo, hi - lo);
-    }
+    float *g0 = net->slot[0] + off;
+    for (int c = 1; c < st->nChunks; c++) add_into(g0 + lo, net->slot[c] + off + lo, hi - lo);
     if (st->mode == 0) {
-      float *o = st->out[p];
-      if (g0) memcpy(o + lo, g0 + lo, sizeof(float) * (hi - lo));
-      else memset(o + lo, 0, sizeof(float) * (hi - lo));
+      memcpy(st->out[p] + lo, g0 + lo, sizeof(float) * (hi - lo));
       continue;
     }
-    if (!g0) continue; /* cannot happen: batch >= 1 means some thread has gradients */
     adam_range(hi - lo, g0 + lo, st->param[p] + lo, st->m[p] + lo, st->v[p] + lo, st->out[p] + lo, st->mOut[p] + lo,
                st->vOut[p] + lo, b1, b2, c1, c2, mlr, eps, a1, a2);
   }
@@ -873,7 +886,7 @@ static napi_value js_step(napi_env env, napi_callback_info info) {
   const char *err = NULL;
   if (f32_list(env, argv[1], net, (float **)st->param, 1)) err = "step: params must be Float32Arrays of the model's sizes";
   else if (f32_of(env, argv[2], &x, &xl) || f32_of(env, argv[3], &xEnc, &xel) || f32_of(env, argv[4], &eps, &el)) err = "step: x, xEnc and eps must be Float32Arrays";
-  else if (napi_get_value_int32(env, argv[5], &batch) != napi_ok || batch < 1 || batch > net->maxChunk * net->threads) err = "step: bad batch size";
+  else if (napi_get_value_int32(env, argv[5], &batch) != napi_ok || batch < 1 || batch > net->maxBatch) err = "step: bad batch size";
   else if (xl < (size_t)batch * net->D || xel < (size_t)batch * net->D || el < (size_t)batch * net->latent) err = "step: x, xEnc or eps too short for the batch";
   else if (f64_of(env, argv[6], &hyper, &hl) || hl < 11) err = "step: hyper must be a Float64Array of 11";
   else if (f64_of(env, argv[7], &stats, &sl) || sl < 2) err = "step: stats must be a Float64Array of 2";
@@ -897,13 +910,14 @@ static napi_value js_step(napi_env env, napi_callback_info info) {
   st->sigma2 = hyper[2];
   st->klMonteCarlo = hyper[3] != 0;
   int chunk = (int)hyper[4];
-  const int even = (batch + net->threads - 1) / net->threads;
-  /* default: conv models in chunks of 16 images (their activations stay in the core's L2 and
-   * the threads balance), MLPs in one chunk per thread (the weight gradients are the big part) */
-  if (chunk < 1) chunk = net->kind == KIND_CONV && even > 16 ? 16 : even;
+  /* default: conv models in chunks of 16 images (their activations stay in the core's L2 and the
+   * threads balance), MLPs in two halves of the batch up to 64 (bigger GEMMs for the weight
+   * gradients). Set by the batch alone, never by the thread count, so results do not depend on it. */
+  if (chunk < 1) chunk = net->kind == KIND_CONV ? 16 : (batch + 1) / 2;
   if (chunk > net->maxChunk) chunk = net->maxChunk;
   st->chunk = chunk;
   st->nChunks = (batch + chunk - 1) / chunk;
+  if (ensure_slots(net, st->nChunks)) { free(st); FAIL("step: out of memory"); }
   atomic_init(&st->nextChunk, 0);
   st->lr = (float)hyper[5];
   st->beta1 = (float)hyper[6];
@@ -919,7 +933,7 @@ static napi_value js_step(napi_env env, napi_callback_info info) {
   if (st->mode != 2) pool_run(update_task, st);
   pthread_mutex_unlock(&pool.use);
   double recon = 0, kl = 0;
-  for (int t = 0; t < net->threads; t++) { recon += net->work[t].recon; kl += net->work[t].kl; }
+  for (int c = 0; c < st->nChunks; c++) { recon += net->slotRecon[c]; kl += net->slotKl[c]; }
   stats[0] = recon;
   stats[1] = kl;
   free(st);

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { backendInUse } from '../engine/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset, type DatasetSpec } from '../data/load.js';
 import { parameterGrid, renderParams } from '../data/faces.js';
@@ -91,13 +92,13 @@ export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
     trainer = new Trainer(vae, data, options);
     run = {
       format: RUN_FORMAT, version: 1, model: args.model, dataset: args.dataset, training: options,
-      backend: tf.getBackend(), versions: { tfjs: tf.version.tfjs, node: process.version },
+      backend: backendInUse(), versions: { tfjs: tf.version.tfjs, node: process.version },
       paramCounts: vae.paramCounts(), history: [], bestEpoch: null, epochsDone: 0, rngState: null,
       status: 'running', createdAt: new Date().toISOString(), updatedAt: '',
     };
     writeRun(dir, run);
   }
-  run.backend = tf.getBackend();
+  run.backend = backendInUse();
 
   const trackGrid = tracksLatentGrid(run);
   const gridParams = trackGrid ? parameterGrid(GRID_N) : null;

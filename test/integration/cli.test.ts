@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { loadNativeAddon } from '../../src/engine/native/addon.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'vae.js');
@@ -51,7 +52,8 @@ describe('vae CLI', () => {
   it('trains with per-epoch lines and writes run.json, models, samples and curves', () => {
     const runJson = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
     expect(runJson.history).toHaveLength(2);
-    expect(runJson.backend).toBe('wasm');
+    // the default backend: our C training step where the addon is built, else wasm
+    expect(runJson.backend).toBe(loadNativeAddon().addon ? 'native' : 'wasm');
     expect(runJson.training.binarize).toBe('dynamic');
     for (const f of ['samples.png', 'curves.svg', 'curves.png', 'encoder/model.json', 'decoder/model.json', 'state/optimizer.json']) {
       expect(fs.existsSync(path.join(run, f)), f).toBe(true);

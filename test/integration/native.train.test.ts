@@ -137,4 +137,33 @@ describe.skipIf(!native.addon)('training on the native path', () => {
     expect(b.stderr.match(/note: native path not available, using wasm: turned off by VAE_NATIVE=0/g)).toHaveLength(1);
     expect(b.stderr).toMatch(/^backend: wasm$/m);
   });
+
+  it('vae train on native: 1 epoch + --resume to 3 equals 3 epochs straight, bit for bit, also with two runs at once', async () => {
+    const args = ['train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '48', '--latent', '3', '--train-limit', '640', '--batch-size', '32', '--seed', '5'];
+    const dirs = ['straight1', 'straight2', 'resumed'].map((d) => path.join(tmp, d));
+    // two straight runs at the same time compete for the cores: thread scheduling must not change the bits
+    const [s1, s2, r1] = await Promise.all([
+      vae({}, ...args, '--epochs', '3', '--out', dirs[0]),
+      vae({}, ...args, '--epochs', '3', '--out', dirs[1]),
+      vae({}, ...args, '--epochs', '1', '--out', dirs[2]),
+    ]);
+    for (const r of [s1, s2, r1]) expect(r.status, r.stderr).toBe(0);
+    const r2 = await vae({}, 'train', '--resume', dirs[2], '--epochs', '3');
+    expect(r2.status, r2.stderr).toBe(0);
+    const stateFiles = (d: string): Map<string, Buffer> => {
+      const dir = path.join(d, 'state');
+      return new Map(fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+    };
+    const ref = stateFiles(dirs[0]);
+    expect(ref.size).toBeGreaterThan(0);
+    for (const d of dirs.slice(1)) {
+      const other = stateFiles(d);
+      expect([...other.keys()]).toEqual([...ref.keys()]);
+      for (const [f, bytes] of ref) expect(other.get(f)!.equals(bytes), `${path.basename(d)}/state/${f}`).toBe(true);
+    }
+    const history = (d: string): unknown => (JSON.parse(fs.readFileSync(path.join(d, 'run.json'), 'utf8')) as { history: { train: unknown; validation: unknown }[] })
+      .history.map((h) => [h.train, h.validation]);
+    expect(history(dirs[2])).toEqual(history(dirs[0]));
+    expect(JSON.parse(fs.readFileSync(path.join(dirs[0], 'run.json'), 'utf8')).backend).toBe('native');
+  });
 });

@@ -247,6 +247,27 @@ describe.skipIf(!native.addon)('native training step', () => {
     });
   }
 
+  it('is deterministic: the same step from the same state gives the same bits (sums in chunk order)', async () => {
+    await useBackend('wasm');
+    const c = { ...CASES[0], batch: 40 }; // three conv chunks of 16, 16 and 8 over the threads
+    const run = (): Float32Array[] => {
+      const vae = Vae.create(c.config, 4);
+      const opt = tf.train.adam(1e-3);
+      const step = FusedTrainStep.create(c.config, vae.trainableWeights, opt, c.batch, { requireActive: false })!;
+      for (let k = 0; k < 2; k++) {
+        const { x, eps } = inputs(c, 40 + k);
+        step.step(x, eps, c.batch, c.loss);
+      }
+      const w = vae.trainableWeights.map((v) => v.dataSync().slice() as Float32Array);
+      vae.dispose();
+      opt.dispose();
+      return w;
+    };
+    const a = run();
+    const b = run();
+    a.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(b[i].buffer)), `weight ${i}`).toBe(true));
+  });
+
   it('refuses models it does not implement (the trainer then uses tfjs)', async () => {
     await useBackend('wasm');
     const vae = Vae.create(MLP_400_20, 1);
