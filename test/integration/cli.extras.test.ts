@@ -4,33 +4,11 @@
  * mixture-prior run; bad input -> one line, exit 2.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin', 'vae.js');
-
-interface Result { status: number | null; stdout: string; stderr: string }
-
-function vae(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-function expectUserError(r: Result, pattern: RegExp): void {
-  expect(r.status).toBe(2);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('backend:') && !l.startsWith('(run with --help'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+import { ROOT, vae, expectUserError } from './cliRun.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-cli-extras-'));
 const run = path.join(tmp, 'gmm-run');
