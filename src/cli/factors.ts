@@ -1,0 +1,145 @@
+/**
+ * `vae factors RUN`: how well the encoder means capture the known generating factors of the data
+ * (faces: size and hue), on the training set and on the held-out validation rectangle separately:
+ * R² of least squares per factor, MIG and DCI (src/analysis/factors.ts). Prints a table (or JSON
+ * with --json) and writes RUN/factors.json.
+ */
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { loadDataset } from '../data/load.js';
+import type { ImageSet } from '../data/dataset.js';
+import { encodeImages } from '../analysis/generate.js';
+import { column, factorMetrics, linearFit, matrix, r2Score, type FactorMetrics } from '../analysis/factors.js';
+import { prepareEvalImages } from '../train/trainer.js';
+import { loadRunModel } from '../train/run.js';
+import { writeJsonAtomic } from '../train/files.js';
+import type { Vae } from '../models/vae.js';
+import { action, intOption, numberOption, printJson, startBackend } from './common.js';
+
+/** The faces generator's parameters, in the order of `ImageSet.params`. */
+export const FACE_FACTORS = ['size', 'hue'];
+
+interface FactorsOptions { json?: boolean; bins: number; alpha: number; backend?: string }
+
+export interface SplitReport extends FactorMetrics {
+  /** Validation only: R² of the training set's least-squares fit, applied to this split. */
+  r2FromTrainFit?: number[];
+}
+
+export interface FactorsReport {
+  format: 'vae-ts-factors';
+  version: 1;
+  run: string;
+  epoch: number | null;
+  latent: number;
+  code: 'encoder means';
+  regression: 'ordinary least squares with intercept, fitted on the split it is scored on';
+  mig: { bins: number; binning: 'equal width over the split\'s range, codes and factors alike' };
+  dci: { regressor: string; alpha: number; informativeness: string };
+  splits: { train: SplitReport; validation: SplitReport };
+}
+
+function encodeSet(vae: Vae, set: ImageSet, binarize: Parameters<typeof prepareEvalImages>[1], seed: number): Float32Array {
+  return encodeImages(vae, prepareEvalImages(set, binarize, seed), set.count).mu;
+}
+
+const f3 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+
+/** The report as a readable table. */
+export function formatFactorsTable(r: FactorsReport): string {
+  const tr = r.splits.train;
+  const va = r.splits.validation;
+  const rows: [string, string, string][] = [];
+  r.splits.train.factors.forEach((name, k) => rows.push([`R² ${name} (least squares)`, f3(tr.r2[k]), f3(va.r2[k])]));
+  if (va.r2FromTrainFit) va.factors.forEach((name, k) => rows.push([`R² ${name}, training fit applied`, '', f3(va.r2FromTrainFit![k])]));
+  rows.push(['MIG', f3(tr.mig.mig), f3(va.mig.mig)]);
+  tr.factors.forEach((name, k) => {
+    const cell = (m: FactorMetrics): string => `${f3(m.mig.perFactor[k].gap)} (z${m.mig.perFactor[k].top})`;
+    rows.push([`  gap for ${name} (top dim)`, cell(tr), cell(va)]);
+  });
+  rows.push(['DCI disentanglement', f3(tr.dci.disentanglement), f3(va.dci.disentanglement)]);
+  rows.push(['DCI completeness', f3(tr.dci.completeness), f3(va.dci.completeness)]);
+  rows.push(['DCI informativeness', f3(tr.dci.informativeness), f3(va.dci.informativeness)]);
+  const head: [string, string, string] = ['', `train (${tr.examples})`, `validation (${va.examples})`];
+  const all = [head, ...rows];
+  const w = [0, 1, 2].map((c) => Math.max(...all.map((row) => row[c].length)));
+  const line = (row: [string, string, string]): string => `${row[0].padEnd(w[0])}  ${row[1].padStart(w[1])}  ${row[2].padStart(w[2])}`.trimEnd();
+  const importance = (m: FactorMetrics): string[] => m.dci.importance.map((row, i) =>
+    `  z${i}: ${row.map((v, k) => `${m.factors[k]} ${v.toFixed(3)}`).join(', ')}`);
+  return [
+    `known factors of ${r.run} (encoder means of epoch ${r.epoch ?? '?'}, ${r.latent}-D latent)`,
+    '',
+    ...all.map(line),
+    '',
+    `DCI importance (|lasso coefficient|, standardised, alpha ${r.dci.alpha}), train:`,
+    ...importance(tr),
+    'validation:',
+    ...importance(va),
+    '',
+    'R²: least squares with intercept from the codes to each factor. MIG: mutual-information gap',
+    `(Chen et al. 2018), ${r.mig.bins} equal-width bins, gap between the two most informative dimensions over H(factor).`,
+    'DCI: Eastwood & Williams 2018 with lasso importances; informativeness = R² of least squares on the',
+    'dimensions the lasso kept. 1 is best for every figure.',
+  ].join('\n') + '\n';
+}
+
+export function registerFactors(program: Command): void {
+  program
+    .command('factors')
+    .argument('<run>', 'run folder of a faces model')
+    .description('known-factor metrics of a faces run (size, hue): R² of least squares per factor, MIG and DCI ' +
+      'disentanglement/completeness/informativeness of the encoder means, on the training set and on the held-out ' +
+      'validation rectangle; writes RUN/factors.json')
+    .option('--bins <n>', 'equal-width bins per code dimension and factor for MIG', intOption('--bins', 2, 1000), 20)
+    .option('--alpha <a>', 'lasso penalty of the DCI regressors (codes and factor standardised)', numberOption('--alpha', { positive: true }), 0.1)
+    .option('--json', 'print the results as JSON on stdout')
+    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .action(action(async (dir: string, o: FactorsOptions) => {
+      await startBackend(o.backend, true);
+      const { run, vae } = await loadRunModel(dir);
+      try {
+        const data = await loadDataset(run.dataset);
+        const { train, validation } = data;
+        if (!train.params || !validation.params) {
+          throw new UserError(`dataset ${data.name} has no known generating factors (only faces does: size and hue)`);
+        }
+        if (train.count < 2 || validation.count < 2) throw new UserError(`dataset ${data.name}: too few images for factor metrics`);
+        const d = vae.config.latent;
+        const opts = { bins: o.bins, alpha: o.alpha };
+        const k = FACE_FACTORS.length;
+        const zTrain = matrix(encodeSet(vae, train, run.training.binarize, run.training.seed), train.count, d);
+        const zVal = matrix(encodeSet(vae, validation, run.training.binarize, run.training.seed), validation.count, d);
+        const vTrain = matrix(train.params, train.count, k);
+        const vVal = matrix(validation.params, validation.count, k);
+        const trainReport: SplitReport = factorMetrics(zTrain, vTrain, FACE_FACTORS, opts);
+        const valReport: SplitReport = factorMetrics(zVal, vVal, FACE_FACTORS, opts);
+        valReport.r2FromTrainFit = FACE_FACTORS.map((_, f) => {
+          const fit = linearFit(zTrain, column(vTrain, f));
+          return r2Score(zVal, column(vVal, f), fit.intercept, fit.coefficients);
+        });
+        const report: FactorsReport = {
+          format: 'vae-ts-factors',
+          version: 1,
+          run: path.basename(path.resolve(dir)),
+          epoch: run.bestEpoch,
+          latent: d,
+          code: 'encoder means',
+          regression: 'ordinary least squares with intercept, fitted on the split it is scored on',
+          mig: { bins: o.bins, binning: 'equal width over the split\'s range, codes and factors alike' },
+          dci: {
+            regressor: 'lasso (coordinate descent) per factor on standardised codes and factor; importance = |coefficient|',
+            alpha: o.alpha,
+            informativeness: 'R² of least squares on the dimensions the lasso kept, averaged over factors',
+          },
+          splits: { train: trainReport, validation: valReport },
+        };
+        const file = path.join(dir, 'factors.json');
+        writeJsonAtomic(file, report);
+        if (o.json) printJson(report);
+        else process.stdout.write(formatFactorsTable(report) + `wrote ${file}\n`);
+      } finally {
+        vae.dispose();
+      }
+    }));
+}
