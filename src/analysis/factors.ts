@@ -21,6 +21,10 @@
  *   a least-squares refit on the dimensions the lasso kept (the "relaxed lasso", so the penalty's
  *   shrinkage does not count as error), averaged over factors (1 − normalised squared error).
  *
+ * - k-NN R²: leave-one-out R² of a k-nearest-neighbour regression (k = 10, Euclidean distance on
+ *   standardised codes): the share of a factor's variance the code holds in any smooth form, so a
+ *   factor laid out along a curve (low linear R²) still counts as captured.
+ *
  * The entropies and mutual informations are in nats; their ratios do not depend on the base.
  */
 
@@ -192,6 +196,47 @@ export function mutualInformation(a: Int32Array, b: Int32Array, binsA: number, b
   return Math.max(0, mi);
 }
 
+/**
+ * Leave-one-out R² of k-nearest-neighbour regression: each example's factor is predicted by the
+ * mean of its k nearest other examples (Euclidean distance on standardised code columns; ties
+ * broken by index). Can be slightly negative for a code unrelated to the factor.
+ */
+export function knnR2(codes: Matrix, y: ArrayLike<number>, k = 10): number {
+  const { rows: n, cols: d } = codes;
+  if (y.length !== n) throw new RangeError(`knnR2: ${y.length} targets for ${n} codes`);
+  if (!Number.isInteger(k) || k < 1 || k >= n) throw new RangeError(`knnR2: k must be an integer in 1..${n - 1}, got ${k}`);
+  const x = Array.from({ length: d }, (_, j) => standardized(column(codes, j)));
+  const flat = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) flat[i * d + j] = x[j][i];
+  const bestD = new Float64Array(k);
+  const bestI = new Int32Array(k);
+  const yMean = mean(y);
+  let res = 0;
+  for (let i = 0; i < n; i++) {
+    let filled = 0;
+    for (let o = 0; o < n; o++) {
+      if (o === i) continue;
+      let dist = 0;
+      for (let j = 0; j < d; j++) dist += (flat[i * d + j] - flat[o * d + j]) ** 2;
+      if (filled === k && dist >= bestD[k - 1]) continue;
+      // insertion into the sorted list of the k best so far
+      let p = filled < k ? filled++ : k - 1;
+      while (p > 0 && bestD[p - 1] > dist) {
+        bestD[p] = bestD[p - 1];
+        bestI[p] = bestI[p - 1];
+        p--;
+      }
+      bestD[p] = dist;
+      bestI[p] = o;
+    }
+    let pred = 0;
+    for (let m = 0; m < k; m++) pred += y[bestI[m]];
+    res += (y[i] - pred / k) ** 2;
+  }
+  const tot = sumSq(y, yMean);
+  return tot > 0 ? 1 - res / tot : 0;
+}
+
 export interface MigResult {
   /** Mean over factors of the normalised gap. */
   mig: number;
@@ -332,6 +377,8 @@ export interface FactorMetrics {
   factors: string[];
   /** Per factor: R² of ordinary least squares with intercept, codes → factor, fitted on these examples. */
   r2: number[];
+  /** Per factor: leave-one-out R² of 10-nearest-neighbour regression (any smooth relation). */
+  knnR2: number[];
   mig: MigResult;
   dci: DciResult;
 }
@@ -343,6 +390,7 @@ export function factorMetrics(codes: Matrix, factors: Matrix, names: string[], o
     examples: codes.rows,
     factors: names,
     r2: names.map((_, f) => linearFit(codes, column(factors, f)).r2),
+    knnR2: names.map((_, f) => knnR2(codes, column(factors, f), Math.min(10, codes.rows - 1))),
     mig: mutualInformationGap(codes, factors, opts.bins),
     dci: dci(codes, factors, opts.alpha),
   };

@@ -38,6 +38,8 @@ describe('vae factors', () => {
       expect(split.factors).toEqual(['size', 'hue']);
       for (const r2 of split.r2) expect(r2).toBeGreaterThanOrEqual(0); // in-sample least squares with intercept
       for (const r2 of split.r2) expect(r2).toBeLessThanOrEqual(1);
+      expect(split.knnR2).toHaveLength(2);
+      for (const r2 of split.knnR2) expect(r2).toBeLessThanOrEqual(1);
       for (const v of [split.mig.mig, split.dci.disentanglement, split.dci.completeness, split.dci.informativeness]) {
         expect(v).toBeGreaterThanOrEqual(0);
         expect(v).toBeLessThanOrEqual(1);
@@ -56,6 +58,7 @@ describe('vae factors', () => {
     expect(r.stdout).toMatch(/^R² size \(least squares\)\s+\d\.\d{3}\s+\d\.\d{3}$/m);
     expect(r.stdout).toMatch(/^DCI disentanglement\s+\d\.\d{3}\s+\d\.\d{3}$/m);
     expect(r.stdout).toContain('10 equal-width bins');
+    expect(r.stdout).toMatch(/^R² hue \(10-NN, leave-one-out\)\s+-?\d\.\d{3}\s+-?\d\.\d{3}$/m);
   });
 
   it('refuses a dataset without known factors, and bad options, in one line', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dci, discretize, entropy, factorMetrics, lasso, linearFit, matrix, mutualInformation, mutualInformationGap,
+  dci, discretize, entropy, factorMetrics, knnR2, lasso, linearFit, matrix, mutualInformation, mutualInformationGap,
 } from '../../src/analysis/factors.js';
 import { Rng } from '../../src/math/rng.js';
 
@@ -56,6 +56,7 @@ describe('factor metrics on codes with known answers', () => {
     // in-sample OLS R² of pure noise is about d/n = 0.0015
     for (const r2 of m.r2) expect(Math.abs(r2)).toBeLessThan(0.01);
     expect(m.mig.mig).toBeLessThan(0.05);
+    for (const r2 of m.knnR2) expect(Math.abs(r2)).toBeLessThan(0.15);
     expect(m.dci.informativeness).toBeLessThan(0.01);
     // chance correlations (about 1/√n = 0.02) stay under the lasso penalty: no importance at all
     expect(m.dci.importance.flat().every((w) => w === 0)).toBe(true);
@@ -77,6 +78,19 @@ describe('factor metrics on codes with known answers', () => {
     expect(m.dci.disentanglement).toBeLessThan(0.05);
     expect(m.dci.completeness).toBeLessThan(0.05);
     expect(m.mig.mig).toBeLessThan(0.15);
+  });
+
+  it('a code laid out in polar form (size the angle, hue the radius): hue linearly unreadable, both read by k-NN', () => {
+    const z = codesFrom(v, 2, (s, h, o) => {
+      const angle = ((s - 0.4) / 1.0) * 1.8 * Math.PI;
+      const radius = 1 + 4 * (h - 0.3);
+      o[0] = radius * Math.cos(angle);
+      o[1] = radius * Math.sin(angle);
+    });
+    const m = factorMetrics(matrix(z, N, 2), factors, NAMES);
+    expect(m.r2[1]).toBeLessThan(0.1);
+    expect(m.knnR2[0]).toBeGreaterThan(0.95);
+    expect(m.knnR2[1]).toBeGreaterThan(0.9);
   });
 
   it('one informative dimension among dead ones: complete, and the dead ones carry no weight', () => {
@@ -140,6 +154,34 @@ describe('building blocks', () => {
     const y = x.map((t) => 0.3 * t);
     expect(lasso([x], y, 0.1)[0]).toBeCloseTo(0.2, 9);
     expect(lasso([x], y, 0.5)[0]).toBe(0);
+  });
+
+  it('knnR2 matches a brute-force leave-one-out k-NN on standardised codes', () => {
+    const rng = new Rng(11);
+    const n = 60;
+    const d = 3;
+    const z = Float64Array.from({ length: n * d }, () => rng.normal() * (1 + rng.int(3)));
+    const y = Float64Array.from({ length: n }, (_, i) => z[i * d] ** 2 + rng.normal() * 0.1);
+    const cols = Array.from({ length: d }, (_, j) => {
+      const c = Array.from({ length: n }, (_, i) => z[i * d + j]);
+      const mu = c.reduce((a, b) => a + b, 0) / n;
+      const sd = Math.sqrt(c.reduce((a, b) => a + (b - mu) ** 2, 0) / n);
+      return c.map((t) => (t - mu) / sd);
+    });
+    const k = 4;
+    let res = 0;
+    const yMean = y.reduce((a, b) => a + b, 0) / n;
+    for (let i = 0; i < n; i++) {
+      const others = Array.from({ length: n }, (_, o) => o).filter((o) => o !== i)
+        .map((o) => ({ o, dist: cols.reduce((a, c) => a + (c[i] - c[o]) ** 2, 0) }))
+        .sort((a, b) => a.dist - b.dist || a.o - b.o)
+        .slice(0, k);
+      const pred = others.reduce((a, { o }) => a + y[o], 0) / k;
+      res += (y[i] - pred) ** 2;
+    }
+    const expected = 1 - res / y.reduce((a, b) => a + (b - yMean) ** 2, 0);
+    expect(knnR2(matrix(z, n, d), y, k)).toBeCloseTo(expected, 12);
+    expect(() => knnR2(matrix(z, n, d), y, n)).toThrow(RangeError);
   });
 
   it('rejects mismatched shapes', () => {
