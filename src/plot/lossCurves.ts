@@ -50,9 +50,10 @@ export interface YRange {
 
 /**
  * The y range of one panel. Normally the extent of the values (vega-lite then rounds it to nice
- * ticks). When the early epochs dominate — the highest value lies more than the tail's own range
+ * ticks). When the early epochs dominate — the highest value lies more than three times the tail's range
  * above the tail (the epochs after the first tenth) — the top is cut at the tail's maximum plus
- * half its range, and the epochs above it are listed.
+ * half its range (the bottom 4% of the range below the lowest value), and the epochs above it are
+ * listed.
  */
 export function yRange(rows: readonly { epoch: number; value: number | null }[]): YRange | undefined {
   const finite = rows.filter((r): r is { epoch: number; value: number } => r.value !== null && Number.isFinite(r.value));
@@ -67,10 +68,11 @@ export function yRange(rows: readonly { epoch: number; value: number | null }[])
     const tLo = Math.min(...tail);
     const tHi = Math.max(...tail);
     const span = tHi - tLo;
-    if (span > 0 && hi > tHi + span * 1.5) {
+    if (span > 0 && hi > tHi + span * 3) {
       const top = tHi + span * 0.5;
       const cut = [...new Set(finite.filter((r) => r.value > top).map((r) => r.epoch))].sort((a, b) => a - b);
-      return { domain: [Math.min(lo, tLo), top], cutEpochs: cut };
+      // the domain is not rounded to ticks here: leave a little room under the lowest point
+      return { domain: [Math.min(lo, tLo) - 0.04 * (top - Math.min(lo, tLo)), top], cutEpochs: cut };
     }
   }
   return { domain: [lo, hi], cutEpochs: [] };
@@ -97,7 +99,7 @@ export function lossCurvesSpec(history: readonly EpochRecord[], opts: LossCurves
     return {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       config: CHART_CONFIG,
-      title: { text: heading, subtitle: 'no epochs yet' },
+      title: heading,
       width: 3 * width,
       height: 60,
       data: { values: [{}] },
@@ -111,12 +113,15 @@ export function lossCurvesSpec(history: readonly EpochRecord[], opts: LossCurves
   const showPoints = records.length <= 40;
   const val = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-  const panels = PANELS.map(({ key, title }) => {
-    const rows = records.flatMap((r) => [
-      { epoch: r.epoch, split: 'train', value: val(r.train?.[key]) },
-      { epoch: r.epoch, split: 'validation', value: val(r.validation?.[key]) },
-    ]);
-    const range = yRange(rows);
+  const panelRows = PANELS.map(({ key }) => records.flatMap((r) => [
+    { epoch: r.epoch, split: 'train', value: val(r.train?.[key]) },
+    { epoch: r.epoch, split: 'validation', value: val(r.validation?.[key]) },
+  ]));
+  const ranges = panelRows.map(yRange);
+  const anyCut = ranges.some((r) => r !== undefined && r.cutEpochs.length > 0);
+  const panels = PANELS.map(({ key, title }, p) => {
+    const rows = panelRows[p];
+    const range = ranges[p];
     const cut = range && range.cutEpochs.length > 0;
     const y = {
       field: 'value',
@@ -139,7 +144,7 @@ export function lossCurvesSpec(history: readonly EpochRecord[], opts: LossCurves
     ];
     if (showPoints) {
       layers.push({
-        mark: { type: 'point', filled: true, size: 22, opacity: 1, clip },
+        mark: { type: 'point', filled: true, size: records.length <= 5 ? 50 : 22, opacity: 1, clip },
         transform: [{ filter: 'isValid(datum.value) && isFinite(datum.value)' }],
         encoding: { y, color },
       });
@@ -162,7 +167,10 @@ export function lossCurvesSpec(history: readonly EpochRecord[], opts: LossCurves
     return {
       title: cut
         ? { text: title, subtitle: `${epochList(range!.cutEpochs)} above the top, cut off`, subtitleColor: '#9a3412', fontSize: 14, anchor: 'middle', frame: 'group' }
-        : { text: title, fontSize: 14, anchor: 'middle', frame: 'group' },
+        // when another panel has a note, this one gets one too: it keeps the titles level
+        : anyCut
+          ? { text: title, subtitle: 'all epochs shown', subtitleColor: '#57606a', fontSize: 14, anchor: 'middle', frame: 'group' }
+          : { text: title, fontSize: 14, anchor: 'middle', frame: 'group' },
       width,
       height,
       data: { values: rows },

@@ -193,8 +193,11 @@ describe('helpers', () => {
   it('yRange: the extent, or a cut at the tail when early values dominate', () => {
     expect(yRange([{ epoch: 1, value: 3 }, { epoch: 2, value: 1 }, { epoch: 3, value: null }])).toEqual({ domain: [1, 3], cutEpochs: [] });
     const rows = [100, 10, 9, 8, 7, 6].map((value, i) => ({ epoch: i + 1, value }));
-    // tail (epochs 2..6) spans 6..10: top at 10 + 2 = 12; epoch 1 (100) is cut
-    expect(yRange(rows)).toEqual({ domain: [6, 12], cutEpochs: [1] });
+    // tail (epochs 2..6) spans 6..10: top at 10 + 2 = 12, bottom 4% of (12 − 6) under 6; epoch 1 (100) is cut
+    const r = yRange(rows)!;
+    expect(r.domain[0]).toBeCloseTo(6 - 0.24, 12);
+    expect(r.domain[1]).toBe(12);
+    expect(r.cutEpochs).toEqual([1]);
     expect(yRange([])).toBeUndefined();
   });
 
