@@ -2,7 +2,8 @@
  * `vae factors RUN`: how well the encoder means capture the known generating factors of the data
  * (faces: size and hue), on the training set and on the held-out validation rectangle separately:
  * R² of least squares (and of k-NN regression) per factor, MIG and DCI (src/analysis/factors.ts). Prints a table (or JSON
- * with --json) and writes RUN/factors.json.
+ * with --json) and writes RUN/factors.json, and RUN/factors.svg / .png: the encoder means in two
+ * latent dimensions coloured by each factor.
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -10,11 +11,12 @@ import { UserError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
 import type { ImageSet } from '../data/dataset.js';
 import { encodeImages } from '../analysis/generate.js';
-import { column, factorMetrics, linearFit, matrix, r2Score, type FactorMetrics } from '../analysis/factors.js';
+import { column, factorMetrics, linearFit, matrix, r2Score, type FactorMetrics, type Matrix } from '../analysis/factors.js';
 import { prepareEvalImages } from '../train/trainer.js';
 import { loadRunModel } from '../train/run.js';
 import { writeJsonAtomic } from '../train/files.js';
 import type { Vae } from '../models/vae.js';
+import { latentFactorsSpec, type LatentFactorPoint } from '../plot/latentFactors.js';
 import { action, intOption, numberOption, printJson, startBackend } from './common.js';
 
 /** The faces generator's parameters, in the order of `ImageSet.params`. */
@@ -39,6 +41,46 @@ export interface FactorsReport {
   mig: { bins: number; binning: 'equal width over the split\'s range, codes and factors alike' };
   dci: { regressor: string; alpha: number; informativeness: string };
   splits: { train: SplitReport; validation: SplitReport };
+}
+
+/** The two code dimensions to plot: 0 and 1, or the two of highest variance on the training set. */
+export function plotDims(codes: Matrix): [number, number] {
+  if (codes.cols <= 2) return [0, 1];
+  const variances = Array.from({ length: codes.cols }, (_, j) => {
+    const c = column(codes, j);
+    const m = c.reduce((a, b) => a + b, 0) / c.length;
+    return c.reduce((a, b) => a + (b - m) ** 2, 0) / c.length;
+  });
+  const order = variances.map((_, j) => j).sort((a, b) => variances[b] - variances[a] || a - b);
+  return [Math.min(order[0], order[1]), Math.max(order[0], order[1])];
+}
+
+/** The scatter picture of `vae factors`: encoder means coloured by each factor, both splits. */
+async function writeFactorPictures(dir: string, report: FactorsReport, zTrain: Matrix, zVal: Matrix, vTrain: Matrix, vVal: Matrix): Promise<string[]> {
+  if (zTrain.cols < 2) return [];
+  const [a, b] = plotDims(zTrain);
+  const points: LatentFactorPoint[] = [];
+  const add = (z: Matrix, v: Matrix, split: 'train' | 'validation'): void => {
+    for (let i = 0; i < z.rows; i++) {
+      const factors: Record<string, number> = {};
+      FACE_FACTORS.forEach((name, k) => (factors[name] = v.data[i * v.cols + k]));
+      points.push({ x: z.data[i * z.cols + a], y: z.data[i * z.cols + b], split, factors });
+    }
+  };
+  add(zTrain, vTrain, 'train');
+  add(zVal, vVal, 'validation');
+  const chosen = zTrain.cols > 2 ? `, the two of ${zTrain.cols} dimensions with the largest variance` : '';
+  const spec = latentFactorsSpec(points, {
+    title: `${report.run}: encoder means and the known factors`,
+    subtitle: [`epoch ${report.epoch ?? '?'}; dots: ${report.splits.train.examples} training faces, crosses: ${report.splits.validation.examples} of the held-out validation rectangle${chosen}`],
+    factorNames: FACE_FACTORS,
+    xTitle: `z${a} (encoder mean)`,
+    yTitle: `z${b} (encoder mean)`,
+  });
+  const files = [path.join(dir, 'factors.svg'), path.join(dir, 'factors.png')];
+  const { writeChart } = await import('../plot/render.js');
+  await writeChart(spec, ...files);
+  return files;
 }
 
 function encodeSet(vae: Vae, set: ImageSet, binarize: Parameters<typeof prepareEvalImages>[1], seed: number): Float32Array {
@@ -92,7 +134,7 @@ export function registerFactors(program: Command): void {
     .argument('<run>', 'run folder of a faces model')
     .description('known-factor metrics of a faces run (size, hue): R² of least squares per factor, MIG and DCI ' +
       'disentanglement/completeness/informativeness of the encoder means, on the training set and on the held-out ' +
-      'validation rectangle; writes RUN/factors.json')
+      'validation rectangle; writes RUN/factors.json and a picture of the codes coloured by each factor (RUN/factors.svg, .png)')
     .option('--bins <n>', 'equal-width bins per code dimension and factor for MIG', intOption('--bins', 2, 1000), 20)
     .option('--alpha <a>', 'lasso penalty of the DCI regressors (codes and factor standardised)', numberOption('--alpha', { positive: true }), 0.1)
     .option('--json', 'print the results as JSON on stdout')
@@ -139,8 +181,9 @@ export function registerFactors(program: Command): void {
         };
         const file = path.join(dir, 'factors.json');
         writeJsonAtomic(file, report);
+        const pictures = await writeFactorPictures(dir, report, zTrain, zVal, vTrain, vVal);
         if (o.json) printJson(report);
-        else process.stdout.write(formatFactorsTable(report) + `wrote ${file}\n`);
+        else process.stdout.write(formatFactorsTable(report) + `wrote ${[file, ...pictures].join(', ')}\n`);
       } finally {
         vae.dispose();
       }

@@ -49,6 +49,12 @@ describe('vae factors', () => {
     }
     expect(out.splits.validation.r2FromTrainFit).toHaveLength(2);
     expect(out.splits.train.r2FromTrainFit).toBeUndefined();
+    // the picture: both splits' codes, coloured by size and by hue
+    const svg = fs.readFileSync(path.join(faces, 'factors.svg'), 'utf8');
+    expect(svg.match(/split: validation/g)?.length).toBe(2 * out.splits.validation.examples);
+    expect(svg.match(/split: train/g)?.length).toBe(2 * out.splits.train.examples);
+    const meta = await sharp(path.join(faces, 'factors.png')).metadata();
+    expect(meta.width).toBeGreaterThan(1000);
   });
 
   it('prints a table by default', async () => {
