@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError, printable } from '../errors.js';
-import { isWriteError, writeErrorText } from '../data/files.js';
+import { injectedWriteFault, isWriteError, writeErrorText } from '../data/files.js';
 import { useBackend, parseBackend, nativeUnavailable } from '../engine/backend.js';
 import { tileImages } from '../data/imageGrid.js';
 import { writePngAtomic } from '../data/png.js';
@@ -104,6 +104,7 @@ export function checkOutputFile(file: string, exts: readonly string[], option = 
     if (!fs.statSync(dir).isDirectory()) throw new UserError(`${option} ${file}: ${path.dirname(file)} is not a folder`);
     try {
       fs.accessSync(dir, fs.constants.W_OK);
+      injectedWriteFault(path.join(dir, path.basename(file)));
     } catch (err) {
       throw new UserError(`${option} ${file}: cannot write in ${path.dirname(file)} (${isWriteError(err) ? writeErrorText(err).replace(/^cannot write [^:]*: /, '') : 'not writable'})`);
     }

@@ -115,7 +115,7 @@ export function writeErrorReason(err: NodeJS.ErrnoException): string {
  * write of a path containing TEXT fail with CODE (e.g. ENOSPC:weights-e2), where the machine cannot
  * mount a small tmpfs to fill.
  */
-function injectedWriteFault(path: string): void {
+export function injectedWriteFault(path: string): void {
   const spec = process.env.VAE_FAULT_WRITE;
   if (!spec) return;
   const at = spec.indexOf(':');

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import { ContainmentError, checkWritableFolder, containedFile, isWriteError, pidAlive, writeErrorReason } from '../data/files.js';
+import { ContainmentError, checkWritableFolder, injectedWriteFault, containedFile, isWriteError, pidAlive, writeErrorReason } from '../data/files.js';
 import { checkModelJson, parseJsonText, readFileChecked } from '../train/checkpoint.js';
 import { nameRuns, summarise, type RunSummary } from './runs.js';
 import { defaultWebRoot, wasmDir } from './server.js';
@@ -157,12 +157,14 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
   const write = (rel: string, bytes: Uint8Array | string): void => {
     const file = path.join(tmp, ...rel.split('/'));
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    injectedWriteFault(file);
     fs.writeFileSync(file, bytes);
     files.push(rel);
   };
   const copy = (rel: string, src: string): void => {
     const file = path.join(tmp, ...rel.split('/'));
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    injectedWriteFault(file);
     fs.copyFileSync(src, file);
     files.push(rel);
   };

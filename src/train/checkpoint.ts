@@ -106,6 +106,16 @@ function readJson(file: string): unknown {
 /** Largest optimizer-state file (Adam keeps two moments per weight: 2 x 512 MB of weights at most). */
 const MAX_TENSOR_BYTES = 2 ** 31;
 
+/** The size of a regular file (following links), or null for anything else (the reader then names the problem). */
+const fileSize = (p: string): number | null => {
+  try {
+    const st = fs.statSync(p);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
+};
+
 const isLink = (p: string): boolean => {
   try {
     return fs.lstatSync(p).isSymbolicLink();
@@ -247,8 +257,10 @@ export async function loadModel(dir: string, weightsFile?: string): Promise<tf.L
   const manifest = checkModelJson(readJson(file), file);
   const weightsPath = path.join(dir, weightsFile ?? manifest.weightsFile);
   if (!fs.existsSync(weightsPath) && !isLink(weightsPath)) throw new UserError(`${weightsPath}: weights file missing (named by ${file})`);
-  // at most one byte more than the manifest needs: a longer file is refused without reading it all
-  const bytes = readRegularFile(weightsPath, manifest.bytes + 1, weightsPath);
+  // the size is checked before reading: a longer file is refused without reading it
+  const size = fileSize(weightsPath);
+  if (size !== null && size !== manifest.bytes) throw new UserError(`${weightsPath}: has ${size} bytes, model.json expects ${manifest.bytes}`);
+  const bytes = readRegularFile(weightsPath, manifest.bytes, weightsPath);
   if (bytes.length !== manifest.bytes) {
     throw new UserError(`${weightsPath}: has ${bytes.length} bytes, model.json expects ${manifest.bytes}`);
   }

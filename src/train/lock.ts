@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import { isWriteError, pidAlive, writeErrorText } from '../data/files.js';
+import { injectedWriteFault, isWriteError, pidAlive, writeErrorText } from '../data/files.js';
 
 export const LOCK_FILE = '.vae-lock';
 
@@ -65,6 +65,7 @@ export function lockRunFolder(dir: string, command: string): RunLock {
   const mine: LockInfo = { pid: process.pid, start: processStart(process.pid), command, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
+      injectedWriteFault(file);
       const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
       try {
         fs.writeSync(fd, JSON.stringify(mine) + '\n');

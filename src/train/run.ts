@@ -115,7 +115,7 @@ const BINARIZE = ['none', 'threshold', 'static', 'dynamic'];
 export function trainOptionsProblem(t: Record<string, unknown>): string | null {
   if (!isInt(t.epochs, 1) || (t.epochs as number) > TRAIN_LIMITS.epochs) return `epochs must be an integer in [1, ${TRAIN_LIMITS.epochs}] (got ${JSON.stringify(t.epochs)})`;
   if (!isInt(t.batchSize, 1) || (t.batchSize as number) > TRAIN_LIMITS.batchSize) return `batchSize must be an integer in [1, ${TRAIN_LIMITS.batchSize}] (got ${JSON.stringify(t.batchSize)})`;
-  if (!(isNum(t.learningRate) && t.learningRate > 0 && t.learningRate < 1e3)) return `learningRate must be a number in (0, 1000) (got ${JSON.stringify(t.learningRate)})`;
+  if (!(isNum(t.learningRate) && t.learningRate > 0)) return `learningRate must be a positive number (got ${JSON.stringify(t.learningRate)})`;
   if (!(isNum(t.beta) && t.beta >= 0)) return `beta must be a non-negative number (got ${JSON.stringify(t.beta)})`;
   if (!isInt(t.seed) || (t.seed as number) > TRAIN_LIMITS.seed) return `seed must be an integer in [0, ${TRAIN_LIMITS.seed}] (got ${JSON.stringify(t.seed)})`;
   if (!KL_MODES.includes(t.kl as string)) return `kl must be one of ${KL_MODES.join(', ')} (got ${JSON.stringify(t.kl)})`;
