@@ -379,7 +379,7 @@ const CASES: Case[] = [
     const r = copyRun(d); fs.mkdirSync(path.join(d, 'mine')); fs.writeFileSync(path.join(d, 'mine', 'notes.txt'), 'mine'); return ['export-site', r, '--out', path.join(d, 'mine'), '--force'];
   } },
   // 2. no validation images
-  { name: 'a folder of 4 images: no validation images', error: /folder: no validation images \(4 training images, 0 for validation\)/, setup: (d) => folderTrain(pngFolder(d), d) },
+  { name: 'a folder of 4 images: no validation images', error: /folder:.*pngs: no validation images \(4 training images, 0 for validation\)/, setup: (d) => folderTrain(pngFolder(d), d) },
   { name: 'MNIST with --validation 0', error: /mnist: no validation images .*raise --validation/, setup: (d) => [...mnistTrain(fakeMnist(d), d).filter((_, i, a) => a[i - 1] !== '--validation' && a[i] !== '--validation'), '--validation', '0'] },
   // 8. --out may not destroy the run; the extension must match the format
   { name: 'sample --out RUN/run.json', error: /--out .*run\/run\.json: must end in \.png/, setup: (d) => { const r = copyRun(d); return ['sample', r, '--out', path.join(r, 'run.json')]; } },
