@@ -55,7 +55,7 @@ let exitHook = false;
 export function lockRunFolder(dir: string, command: string): RunLock {
   const file = path.join(dir, LOCK_FILE);
   const key = path.resolve(file);
-  if (held.has(key)) return { release: () => releaseLock(key) };
+  if (held.has(key)) throw new UserError(`run folder ${dir} in use by pid ${process.pid} (this process is already training it)`);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
