@@ -54,7 +54,9 @@ export class App {
   constructor(readonly runs: RunSummary[], readonly backend: string, private readonly onStatus: (msg: string) => void) {}
 
   static async fetchRuns(): Promise<RunSummary[]> {
-    return fetchJson<RunSummary[]>('api/runs');
+    // a run the server cannot read is listed as { name, broken } (see src/server/runs.ts): skip it
+    const all = await fetchJson<(RunSummary | { name: string; broken: string })[]>('api/runs');
+    return all.filter((r): r is RunSummary => !('broken' in r));
   }
 
   add(w: Widget): void {

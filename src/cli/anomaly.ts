@@ -10,7 +10,7 @@ import { anomalyScores, rankByScore, type AnomalyScoreKind } from '../analysis/a
 import { auroc } from '../analysis/auroc.js';
 import { loadRunModel } from '../train/run.js';
 import { writeFileAtomic, writeJsonAtomic } from '../train/files.js';
-import { action, choiceOption, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
+import { action, checkOutputFile, choiceOption, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
 import { progressBar } from './progress.js';
 import { loadImagesFor, type SplitName } from './splitImages.js';
 
@@ -54,11 +54,11 @@ export function registerAnomaly(program: Command): void {
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .action(action(async (dir: string, o: AnomalyOptions) => {
       const backend = await startBackend(o.backend, true);
-      const out = defaultOut(dir, 'anomaly.json', o.out);
+      const out = defaultOut(dir, 'anomaly.json', o.out, ['.json', '.csv']);
       const ext = path.extname(out).toLowerCase();
       if (ext !== '.json' && ext !== '.csv') throw new UserError(`--out ${out}: must end in .json or .csv`);
       const pngOut = o.png ?? out.slice(0, -ext.length) + '.png';
-      if (path.extname(pngOut).toLowerCase() !== '.png') throw new UserError(`--png ${pngOut}: must end in .png`);
+      checkOutputFile(pngOut, ['.png'], o.png ? '--png' : 'the picture next to --out');
       const { run, vae } = await loadRunModel(dir);
       try {
         const set = await loadImagesFor(run, { data: o.data, split: o.split, limit: o.limit });

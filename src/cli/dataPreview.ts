@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { loadDataset, parseDatasetName, type DatasetSpec } from '../data/load.js';
-import { action, choiceOption, intOption, writeGridPng } from './common.js';
+import { action, checkOutputFile, choiceOption, intOption, writeGridPng } from './common.js';
 
 interface PreviewOptions { dataset: string; dataPath?: string; split: 'train' | 'validation' | 'test'; n: number; seed: number; out: string }
 
@@ -18,6 +18,7 @@ export function registerData(program: Command): void {
     .option('--seed <n>', 'dataset seed (faces generation, folder split)', intOption('--seed', 0), 0)
     .option('--out <file.png>', 'output PNG', 'data-preview.png')
     .action(action(async (o: PreviewOptions) => {
+      checkOutputFile(o.out, ['.png']);
       const spec: DatasetSpec = { name: parseDatasetName(o.dataset), seed: o.seed, ...(o.dataPath ? { path: o.dataPath } : {}) };
       const d = await loadDataset(spec);
       const set = o.split === 'train' ? d.train : o.split === 'validation' ? d.validation : d.test;

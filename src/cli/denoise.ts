@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { denoiseImages } from '../analysis/denoise.js';
 import { formatCorruption, parseCorruption, type Corruption } from '../math/corrupt.js';
 import { loadRunModel } from '../train/run.js';
-import { action, choiceOption, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
+import { action, checkOutputFile, choiceOption, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
 import { resolveInputs } from './inputs.js';
 
 interface DenoiseOptions {
@@ -42,6 +42,7 @@ export function registerDenoise(program: Command): void {
     .option('--json', 'print the PSNR figures as JSON on stdout')
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .action(action(async (dir: string, refs: string[], o: DenoiseOptions) => {
+      if (o.out) checkOutputFile(o.out, ['.png']);
       await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
       try {

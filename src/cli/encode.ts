@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { encodeImages } from '../analysis/generate.js';
 import { loadRunModel } from '../train/run.js';
 import { writeFileAtomic } from '../train/files.js';
-import { action, choiceOption, startBackend } from './common.js';
+import { action, checkOutputFile, choiceOption, startBackend } from './common.js';
 import { resolveInputs } from './inputs.js';
 
 interface EncodeOptions { format: 'csv' | 'json'; out?: string; backend?: string }
@@ -18,6 +18,7 @@ export function registerEncode(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .action(action(async (dir: string, refs: string[], o: EncodeOptions) => {
+      if (o.out) checkOutputFile(o.out, [`.${o.format}`]);
       await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
       try {

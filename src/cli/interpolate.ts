@@ -22,6 +22,7 @@ export function registerInterpolate(program: Command): void {
     .option('--out <file.png>', 'output PNG (default RUN/interpolation.png)')
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .action(action(async (dir: string, from: string, to: string, o: InterpolateOptions) => {
+      const out = defaultOut(dir, 'interpolation.png', o.out);
       await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
       try {
@@ -36,7 +37,6 @@ export function registerInterpolate(program: Command): void {
         strip.set(images.subarray(0, size), 0);
         strip.set(decoded, size);
         strip.set(images.subarray(size), (o.steps + 1) * size);
-        const out = defaultOut(dir, 'interpolation.png', o.out);
         writeGridPng(out, strip, o.steps + 2, vae.imageShape, { cols: o.steps + 2 });
         process.stdout.write(`wrote ${out} (input, ${o.steps} decoded points on the ${o.method === 'slerp' ? 'spherical' : 'straight'} path, input)\n`);
       } finally {

@@ -18,6 +18,7 @@ export function registerReconstruct(program: Command): void {
     .option('--out <file.png>', 'output PNG (default RUN/reconstructions.png)')
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .action(action(async (dir: string, refs: string[], o: ReconstructOptions) => {
+      const out = defaultOut(dir, 'reconstructions.png', o.out);
       await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
       try {
@@ -31,7 +32,6 @@ export function registerReconstruct(program: Command): void {
           pairs.set(images.subarray(i * size, (i + 1) * size), 2 * i * size);
           pairs.set(recon.subarray(i * size, (i + 1) * size), (2 * i + 1) * size);
         }
-        const out = defaultOut(dir, 'reconstructions.png', o.out);
         writeGridPng(out, pairs, 2 * n, vae.imageShape, { cols: Math.min(2 * n, 8) });
         process.stdout.write(`wrote ${out} (${n} originals, each followed by its reconstruction)\n`);
       } finally {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { sampleImages } from '../analysis/generate.js';
 import { loadRunModel } from '../train/run.js';
 import { writeFileAtomic } from '../train/files.js';
-import { action, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
+import { action, checkOutputFile, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
 
 interface SampleOptions { n: number; seed: number; cols?: number; out?: string; json?: boolean; backend?: string }
 
@@ -19,15 +19,16 @@ export function registerSample(program: Command): void {
     .option('--json', 'print the z values as JSON on stdout')
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .action(action(async (dir: string, o: SampleOptions) => {
+      const out = defaultOut(dir, `samples-s${o.seed}.png`, o.out);
+      const zOut = checkOutputFile(out.replace(/\.png$/i, '') + '.z.json', ['.json'], 'the z values next to --out');
       await startBackend(o.backend, true);
       const { vae } = await loadRunModel(dir);
       try {
         const { z, images } = sampleImages(vae, o.n, o.seed);
-        const out = defaultOut(dir, `samples-s${o.seed}.png`, o.out);
         writeGridPng(out, images, o.n, vae.imageShape, { cols: o.cols ?? (o.n === 24 ? 6 : undefined) });
         const d = vae.config.latent;
         const zs = Array.from({ length: o.n }, (_, i) => Array.from(z.subarray(i * d, (i + 1) * d)));
-        writeFileAtomic(out.replace(/\.png$/i, '') + '.z.json', JSON.stringify({ seed: o.seed, z: zs }) + '\n');
+        writeFileAtomic(zOut, JSON.stringify({ seed: o.seed, z: zs }) + '\n');
         if (o.json) printJson({ image: out, seed: o.seed, z: zs });
         else process.stdout.write(`wrote ${out} (${o.n} samples) and ${out.replace(/\.png$/i, '')}.z.json\n`);
       } finally {

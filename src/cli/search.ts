@@ -4,14 +4,13 @@
  * precision@k of same-label neighbours for the first N test images instead.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { encodeImages } from '../analysis/generate.js';
 import { nearestNeighbours, precisionAtK, type Metric } from '../analysis/search.js';
 import { loadRunModel } from '../train/run.js';
 import { writeJsonAtomic } from '../train/files.js';
-import { action, choiceOption, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
+import { action, checkOutputFile, choiceOption, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
 import { resolveInputs } from './inputs.js';
 import { encodeMeans, loadImagesFor, type SplitName } from './splitImages.js';
 
@@ -36,6 +35,8 @@ export function registerSearch(program: Command): void {
     .action(action(async (dir: string, image: string | undefined, o: SearchOptions) => {
       if (image === undefined && o.evalPrecision === undefined) throw new UserError('give a query IMAGE (a PNG file or SPLIT:INDEX), or --eval-precision N');
       if (image !== undefined && o.evalPrecision !== undefined) throw new UserError('give a query IMAGE or --eval-precision N, not both');
+      const out = defaultOut(dir, 'search.png', o.out);
+      const jsonOut = checkOutputFile(out.slice(0, -4) + '.json', ['.json'], 'the JSON next to --out');
       const backend = await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
       try {
@@ -77,9 +78,6 @@ export function registerSearch(program: Command): void {
         const neighbours = Array.from(nb.indices, (index, r) => ({
           rank: r + 1, index, ...(db.labels && { label: db.labels[index] }), ...(db.files && { file: db.files[index] }), distance: nb.distances[r],
         }));
-        const out = defaultOut(dir, 'search.png', o.out);
-        if (path.extname(out).toLowerCase() !== '.png') throw new UserError(`--out ${out}: must end in .png`);
-        const jsonOut = out.slice(0, -4) + '.json';
         const strip = new Float32Array((nb.k + 1) * size);
         strip.set(q, 0);
         nb.indices.forEach((index, r) => strip.set(db.images.subarray(index * size, (index + 1) * size), (r + 1) * size));

@@ -27,6 +27,10 @@ export function registerServe(program: Command): void {
 
 /** Serves the explorer for `dirs`, prints the address, and closes cleanly on SIGTERM / Ctrl-C. */
 export async function serveUntilStopped(dirs: string[], o: { port: number; host: string }): Promise<void> {
+  if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
+    process.stderr.write(`warning: --host ${o.host} makes the explorer reachable from other machines: anyone who can connect reads these runs ` +
+      '(requests must still name this machine by IP address or host name)\n');
+  }
   const explorer = await serveExplorer({ runs: dirs, port: o.port, host: o.host });
   process.stdout.write(`serving ${dirs.length} run${dirs.length === 1 ? '' : 's'}: ${dirs.join(', ')}\n`);
   process.stdout.write(`explorer: ${explorer.url}\n`);

@@ -44,7 +44,13 @@ export interface TrainCliOptions {
   resume?: string | boolean;
   backend?: string;
   quiet?: boolean;
+  /** Options given on the command line (not defaults): with --resume only --epochs and --lr may change the run. */
+  given?: string[];
 }
+
+/** Options --resume may take: everything else is the run's own (model, sizes, data, batch, β, seed …). */
+const RESUME_OPTIONS = new Set(['epochs', 'lr', 'out', 'resume', 'backend', 'quiet']);
+const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** Parses `3` or `3,5` into label numbers (for --exclude-labels). */
 function labelListOption(v: string): number[] {
@@ -108,6 +114,11 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
   const plan = await planTraining(o);
   let { spec, model } = plan;
   if (resume) {
+    const conflicting = (o.given ?? []).filter((k) => !RESUME_OPTIONS.has(k));
+    if (conflicting.length > 0) {
+      throw new UserError(`--resume continues ${plan.dir} with its saved settings; ${conflicting.map(flag).join(', ')} cannot change a run ` +
+        '(only --epochs and --lr may be given; train a new run with --out for other settings)');
+    }
     const saved = readRun(plan.dir);
     spec = saved.dataset;
     model = saved.model;
@@ -179,8 +190,8 @@ export function registerTrain(program: Command): void {
     .option('--activation <name>', 'MLP activation: relu | tanh | leakyRelu', choiceOption('--activation', ['relu', 'tanh', 'leakyRelu'] as const))
     .option('--likelihood <kind>', 'gaussian | bernoulli (default: gaussian for images, bernoulli for MNIST)', choiceOption('--likelihood', ['gaussian', 'bernoulli'] as const))
     .option('--sigma2 <v>', 'fixed variance of the Gaussian likelihood', numberOption('--sigma2', { positive: true }), 1)
-    .option('--epochs <n>', 'epochs (total, also with --resume)', intOption('--epochs'))
-    .option('--batch-size <n>', 'minibatch size', intOption('--batch-size'))
+    .option('--epochs <n>', 'epochs (total, also with --resume)', intOption('--epochs', 1, 1_000_000))
+    .option('--batch-size <n>', 'minibatch size', intOption('--batch-size', 1, 65536))
     .option('--lr <v>', 'Adam learning rate', numberOption('--lr', { positive: true }))
     .option('--beta <v>', 'weight of the KL term (beta-VAE)', numberOption('--beta'))
     .option('--kl <mode>', 'analytic | monte-carlo', choiceOption('--kl', ['analytic', 'monte-carlo'] as const))
@@ -203,6 +214,6 @@ export function registerTrain(program: Command): void {
         await trainSeeds(o, o.seeds, cmd.getOptionValueSource('seed') === 'cli');
         return;
       }
-      await runTraining(o);
+      await runTraining({ ...o, given: cmd.options.map((opt) => opt.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli') });
     }));
 }

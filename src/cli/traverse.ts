@@ -44,6 +44,7 @@ export function registerTraverse(program: Command): void {
     .action(action(async (dir: string, input: string, o: TraverseOptions) => {
       if (o.dim !== undefined && o.dims !== undefined) throw new UserError('give --dim or --dims, not both');
       const [lo, hi] = parseRange(o.range);
+      const out = defaultOut(dir, 'traversal.png', o.out);
       await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
       try {
@@ -55,7 +56,6 @@ export function registerTraverse(program: Command): void {
         const z = traverseLatent(mu, dims, values);
         const n = dims.length * o.steps;
         const decoded = decodeZ(vae, z, n);
-        const out = defaultOut(dir, 'traversal.png', o.out);
         writeGridPng(out, decoded, n, vae.imageShape, { cols: o.steps });
         process.stdout.write(`wrote ${out}: ${dims.length} row(s) (dimension ${dims.length > 8 ? `${dims[0]}..${dims[dims.length - 1]}` : dims.join(', ')}) ` +
           `× ${o.steps} values from ${lo} to ${hi}; base point: the encoder mean of ${input}\n`);

@@ -5,11 +5,9 @@
  * are 0x00000803, labels 0x00000801), then `ndims` big-endian uint32 dimension sizes, then the
  * product of the dimensions in bytes, row-major, and nothing after it.
  */
-import { readFile } from 'node:fs/promises';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { createGunzip } from 'node:zlib';
 import { DataError } from './dataset.js';
-import { fileErrorText } from './files.js';
+import { readRegularFile } from './files.js';
 
 export interface IdxArray {
   dims: number[];
@@ -74,26 +72,83 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array
   return out;
 }
 
-const gunzipAsync = promisify(gunzip);
+/** Largest IDX payload accepted, compressed or not (MNIST's training images are 47 MB). */
+export const MAX_IDX_BYTES = 512 << 20;
+
+/** Total byte count (header + data) an IDX header declares once `bytes` holds the whole header; null before, -1 for a bad magic. */
+function declaredLength(bytes: Uint8Array, source: string): number | null {
+  if (bytes.length < 4) return null;
+  if (bytes[0] !== 0 || bytes[1] !== 0) return -1; // not IDX: parseIdx names the problem
+  const headerLength = 4 + 4 * bytes[3];
+  if (bytes.length < headerLength) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims: number[] = [];
+  for (let i = 0; i < bytes[3]; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count > MAX_IDX_BYTES) {
+    throw new DataError(`${source}: the IDX header declares ${dims.join('×')} = ${count} values, more than the ${MAX_IDX_BYTES} this reader accepts`);
+  }
+  return headerLength + count;
+}
 
 /**
- * Reads an IDX file, gunzipping it first when the name ends in `.gz`. A missing file, bad gzip
- * data or a malformed IDX file throws DataError naming the path.
+ * Inflates gzip data with an output limit derived from the IDX header inside it: the header is
+ * read from the first inflated bytes, and inflating stops as soon as the output passes the
+ * length it declares (plus a little, so trailing data is still reported). A gzip bomb never
+ * inflates further than its own header claims, and that claim is capped by MAX_IDX_BYTES.
+ */
+async function gunzipIdx(compressed: Uint8Array, source: string): Promise<Uint8Array> {
+  const z = createGunzip();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let limit = MAX_IDX_BYTES + 4 + 4 * 255;
+  let headerSeen = false;
+  const done = new Promise<void>((resolve, reject) => {
+    z.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (!headerSeen) {
+        const head = Buffer.concat(chunks);
+        try {
+          const declared = declaredLength(head, source);
+          if (declared === -1) limit = 4096; // not IDX: a little is enough to say so
+          else if (declared !== null) {
+            headerSeen = true;
+            limit = declared + 1024;
+          }
+        } catch (e) {
+          z.destroy();
+          reject(e);
+          return;
+        }
+      }
+      if (total > limit) {
+        z.destroy();
+        resolve(); // enough: parseIdx reports the trailing data (or the bad magic)
+      }
+    });
+    z.on('end', resolve);
+    z.on('error', (err) => reject(new DataError(`${source}: not valid gzip data (${err.message})`)));
+  });
+  z.end(compressed);
+  await done;
+  return Buffer.concat(chunks, Math.min(total, limit + 65536));
+}
+
+/**
+ * Reads an IDX file, gunzipping it first when the name ends in `.gz`: a regular file only (a FIFO
+ * or device is refused without blocking), at most MAX_IDX_BYTES, inflated no further than its
+ * header declares. A missing file, bad gzip data or a malformed IDX file throws DataError naming the path.
  */
 export async function readIdxFile(path: string, expectedDims?: number): Promise<IdxArray> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readRegularFile(path, MAX_IDX_BYTES + 4 + 4 * 255, path);
   } catch (err) {
-    throw new DataError(`${path}: ${fileErrorText(err)}`);
+    throw new DataError((err as Error).message);
   }
-  if (path.endsWith('.gz')) {
-    try {
-      bytes = await gunzipAsync(bytes);
-    } catch (err) {
-      throw new DataError(`${path}: not valid gzip data (${err instanceof Error ? err.message : String(err)})`);
-    }
-  }
+  if (path.endsWith('.gz')) bytes = await gunzipIdx(bytes, path);
+  else declaredLength(bytes, path); // the count cap
   return parseIdx(bytes, path, expectedDims);
 }
 

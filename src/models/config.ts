@@ -82,6 +82,10 @@ const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.is
  * Checks a config (for example one read from run.json or built from CLI flags) and returns it
  * typed; throws UserError naming the first bad field.
  */
+/** Most hidden layers (MLP) or convolution stages a model may have, and most units or filters per layer. */
+const MAX_LAYERS = 16;
+const MAX_WIDTH = 65536;
+
 export function validateModelConfig(c: unknown): ModelConfig {
   if (typeof c !== 'object' || c === null) throw new UserError('model config must be an object');
   const o = c as Record<string, unknown>;
@@ -90,6 +94,10 @@ export function validateModelConfig(c: unknown): ModelConfig {
   };
   need(o.kind === 'conv' || o.kind === 'mlp', `kind must be 'conv' or 'mlp' (got ${JSON.stringify(o.kind)})`);
   for (const k of ['height', 'width', 'channels', 'latent']) need(isPosInt(o[k]), `${k} must be a positive integer (got ${JSON.stringify(o[k])})`);
+  // bounds before anything is built or recursed over (a list of 3000 layers overflowed the stack)
+  for (const [k, max] of [['height', 4096], ['width', 4096], ['channels', 4], ['latent', 4096]] as const) {
+    need((o[k] as number) <= max, `${k} must be at most ${max} (got ${o[k] as number})`);
+  }
   const lik = o.likelihood as Record<string, unknown> | undefined;
   need(typeof lik === 'object' && lik !== null && (lik.kind === 'gaussian' || lik.kind === 'bernoulli'), "likelihood.kind must be 'gaussian' or 'bernoulli'");
   if (lik!.kind === 'gaussian') need(typeof lik!.sigma2 === 'number' && (lik!.sigma2 as number) > 0, 'likelihood.sigma2 must be a positive number');
@@ -101,12 +109,15 @@ export function validateModelConfig(c: unknown): ModelConfig {
   if (o.kind === 'conv') {
     const f = o.filters;
     need(Array.isArray(f) && f.length > 0 && f.every(isPosInt), 'filters must be a non-empty list of positive integers');
+    need((f as number[]).length <= MAX_LAYERS && (f as number[]).every((n) => n <= MAX_WIDTH), `filters: at most ${MAX_LAYERS} stages of at most ${MAX_WIDTH} filters`);
     const down = 2 ** (f as number[]).length;
     need((o.height as number) % down === 0 && (o.width as number) % down === 0,
       `height and width (${o.height}x${o.width}) must be divisible by 2^${(f as number[]).length} = ${down} for ${(f as number[]).length} stride-2 convolutions`);
   } else {
     const h = o.hidden;
     need(Array.isArray(h) && h.every(isPosInt), 'hidden must be a list of positive integers');
+    need((h as number[]).length <= MAX_LAYERS && (h as number[]).every((n) => n <= MAX_WIDTH),
+      `hidden: at most ${MAX_LAYERS} layers of at most ${MAX_WIDTH} units (got ${(h as number[]).length} layers${(h as number[]).length <= MAX_LAYERS ? `, largest ${Math.max(0, ...(h as number[]))}` : ''})`);
     need(o.activation === 'relu' || o.activation === 'tanh' || o.activation === 'leakyRelu', "activation must be 'relu', 'tanh' or 'leakyRelu'");
   }
   return c as ModelConfig;

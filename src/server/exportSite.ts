@@ -14,6 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
+import { ContainmentError, checkWritableFolder, injectedWriteFault, containedFile, isWriteError, pidAlive, writeErrorReason } from '../data/files.js';
+import { checkModelJson, parseJsonText, readFileChecked } from '../train/checkpoint.js';
 import { nameRuns, summarise, type RunSummary } from './runs.js';
 import { defaultWebRoot, wasmDir } from './server.js';
 import { testSetBytes } from './testset.js';
@@ -42,20 +44,62 @@ const isInside = (child: string, parent: string): boolean => {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 };
 
-/** Weight files named by a tfjs layers model.json (its weightsManifest paths, relative to it). */
-function weightFiles(modelJson: string): string[] {
-  let m: { weightsManifest?: { paths?: string[] }[] };
+/**
+ * A file of a run folder to copy, by the server's containment rule (`containedFile`): it must
+ * resolve to a regular file inside the run folder. Null when it does not exist.
+ */
+function runFileToCopy(runDir: string, file: string): string | null {
   try {
-    m = JSON.parse(fs.readFileSync(modelJson, 'utf8')) as typeof m;
+    return containedFile(runDir, file)?.real ?? null;
   } catch (e) {
-    throw new UserError(`${modelJson}: cannot read the model (${(e as Error).message.split('\n')[0]})`);
+    if (e instanceof ContainmentError) {
+      throw new UserError(`${file}: ${e.reason === 'outside' ? 'a link leading outside the run folder' : 'not a regular file'}; ` +
+        'export-site copies only regular files inside the run (vae serve refuses it too)');
+    }
+    throw e;
   }
-  const paths = (m.weightsManifest ?? []).flatMap((g) => g.paths ?? []);
-  for (const p of paths) {
-    if (p.includes('/') || p.includes('\\') || p.startsWith('.')) throw new UserError(`${modelJson}: unexpected weight path '${p}'`);
-    if (!fs.existsSync(path.join(path.dirname(modelJson), p))) throw new UserError(`${modelJson}: weight file ${p} is missing`);
+}
+
+/** The weights file a run part's model.json names, checked by the same validator that loading uses. */
+function modelFiles(runDir: string, part: string): { modelJson: string; weights: string; weightsName: string } {
+  const file = path.join(runDir, part, 'model.json');
+  const modelJson = runFileToCopy(runDir, file);
+  if (!modelJson) throw new UserError(`${file}: missing`);
+  const manifest = checkModelJson(parseJsonText(readFileChecked(modelJson).toString('utf8'), file), file);
+  const w = path.join(runDir, part, manifest.weightsFile);
+  const weights = runFileToCopy(runDir, w);
+  if (!weights) throw new UserError(`${w}: weights file missing (named by ${file})`);
+  const size = fs.statSync(weights).size;
+  if (size !== manifest.bytes) throw new UserError(`${w}: has ${size} bytes, model.json expects ${manifest.bytes}`);
+  return { modelJson, weights, weightsName: manifest.weightsFile };
+}
+
+/** Whether `dir` is an earlier export (the page and its api/runs file), the only non-empty folder --force replaces. */
+function isEarlierExport(dir: string): boolean {
+  const isFile = (p: string): boolean => {
+    try {
+      return fs.lstatSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  return isFile(path.join(dir, 'index.html')) && isFile(path.join(dir, 'api', 'runs'));
+}
+
+/** Removes temporary folders of earlier exports to `out` whose process is gone (killed mid-export). */
+function removeStaleTemporaries(out: string): void {
+  const parent = path.dirname(out);
+  const prefix = `.${path.basename(out)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
   }
-  return paths;
+  for (const n of names) {
+    const m = n.startsWith(prefix) ? /^(tmp|old)-(\d+)$/.exec(n.slice(prefix.length)) : null;
+    if (m && Number(m[2]) !== process.pid && !pidAlive(Number(m[2]))) fs.rmSync(path.join(parent, n), { recursive: true, force: true });
+  }
 }
 
 /** Checks the inputs without writing anything; throws a one-line UserError naming the problem. */
@@ -78,14 +122,22 @@ function plan(o: ExportOptions): { summaries: RunSummary[]; dirs: Map<string, st
   if (isInside(webRoot, out) || isInside(out, webRoot)) throw new UserError(`--out ${o.out} overlaps the built page in ${webRoot}`);
   if (fs.existsSync(out)) {
     if (!fs.statSync(out).isDirectory()) throw new UserError(`--out ${o.out} is a file, not a folder`);
-    if (fs.readdirSync(out).length > 0 && !o.force) throw new UserError(`--out ${o.out} exists and is not empty (add --force to replace it)`);
+    if (fs.readdirSync(out).length > 0) {
+      if (!o.force) throw new UserError(`--out ${o.out} exists and is not empty (add --force to replace it)`);
+      if (!isEarlierExport(out)) {
+        throw new UserError(`--out ${o.out} is not empty and not an earlier export (no index.html and api/runs): --force replaces only an export or an empty folder`);
+      }
+    }
   }
+  checkWritableFolder(path.dirname(out), `--out ${o.out}: its folder ${path.dirname(out)}`);
   return { summaries, dirs: new Map(served.map((r) => [r.name, r.dir])), webRoot, out };
 }
 
+/** Copies the built page: regular files and folders only, no dotfiles (the server does not serve them either). */
 function copyTree(from: string, to: string, files: string[], prefix: string): void {
   fs.mkdirSync(to, { recursive: true });
   for (const d of fs.readdirSync(from, { withFileTypes: true })) {
+    if (d.name.startsWith('.')) continue;
     const src = path.join(from, d.name);
     if (d.isDirectory()) copyTree(src, path.join(to, d.name), files, `${prefix}${d.name}/`);
     else if (d.isFile()) {
@@ -98,18 +150,21 @@ function copyTree(from: string, to: string, files: string[], prefix: string): vo
 /** Writes the static site; see the file comment for its layout. */
 export async function exportSite(o: ExportOptions): Promise<ExportResult> {
   const { summaries, dirs, webRoot, out } = plan(o);
+  removeStaleTemporaries(out);
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.tmp-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   const files: string[] = [];
   const write = (rel: string, bytes: Uint8Array | string): void => {
     const file = path.join(tmp, ...rel.split('/'));
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    injectedWriteFault(file);
     fs.writeFileSync(file, bytes);
     files.push(rel);
   };
   const copy = (rel: string, src: string): void => {
     const file = path.join(tmp, ...rel.split('/'));
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    injectedWriteFault(file);
     fs.copyFileSync(src, file);
     files.push(rel);
   };
@@ -120,18 +175,23 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
     for (const s of summaries) {
       const dir = dirs.get(s.name)!;
       const base = `runs/${s.name}`;
-      copy(`${base}/run.json`, path.join(dir, 'run.json'));
-      if (s.urls.latentGrid) copy(`${base}/latent-grid.json`, path.join(dir, 'latent-grid.json'));
+      // every file by the server's containment rule: a regular file inside the run folder
+      const runCopy = (rel: string, file: string): void => {
+        const real = runFileToCopy(dir, file);
+        if (!real) throw new UserError(`${file}: missing (the run changed while it was exported?)`);
+        copy(`${base}/${rel}`, real);
+      };
+      runCopy('run.json', path.join(dir, 'run.json'));
+      if (s.urls.latentGrid) runCopy('latent-grid.json', path.join(dir, 'latent-grid.json'));
       for (const part of ['encoder', 'decoder']) {
-        const modelJson = path.join(dir, part, 'model.json');
-        const weights = weightFiles(modelJson);
-        copy(`${base}/${part}/model.json`, modelJson);
-        for (const w of weights) copy(`${base}/${part}/${w}`, path.join(dir, part, w));
+        const m = modelFiles(dir, part);
+        copy(`${base}/${part}/model.json`, m.modelJson);
+        copy(`${base}/${part}/${m.weightsName}`, m.weights);
       }
       if (s.urls.testset) write(`${base}/testset.bin`, await testSetBytes(s.dataset));
       if (s.urls.prior) {
         const prior = s.urls.prior.slice(s.urls.prior.lastIndexOf('/') + 1);
-        copy(`${base}/${prior}`, path.join(dir, prior));
+        runCopy(prior, path.join(dir, prior));
       }
     }
     write('api/runs', JSON.stringify(summaries));
@@ -146,6 +206,7 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
     }
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
+    if (isWriteError(e)) throw new UserError(`cannot write the site ${o.out}: ${writeErrorReason(e)}; nothing was exported (the partial copy was removed)`);
     throw e;
   }
   let bytes = 0;

@@ -99,6 +99,29 @@ export function summarise(r: ServedRun): RunSummary {
   };
 }
 
+/** A run of the list that could not be read (deleted, damaged): named and marked, without any path. */
+export interface BrokenRun {
+  name: string;
+  /** What is wrong, with paths shown relative to the run folder. */
+  broken: string;
+}
+
+/** Every run's summary; a run that cannot be read is marked broken instead of failing the whole list. */
+export function summariseAll(runs: ServedRun[]): (RunSummary | BrokenRun)[] {
+  return runs.map((r) => {
+    try {
+      return summarise(r);
+    } catch (e) {
+      return { name: r.name, broken: e instanceof UserError ? withoutPaths(e.message, r) : 'cannot be read' };
+    }
+  });
+}
+
+/** A message with the run folder's absolute path (and any other absolute path) removed. */
+export function withoutPaths(message: string, r: ServedRun): string {
+  return message.split(r.dir + path.sep).join('').split(r.dir).join(r.name).replace(/(^|[\s('"])\/[^\s:'")]+/g, '$1…');
+}
+
 /** Throws unless at least one run is given. */
 export function requireRuns(runs: ServedRun[], where: string): void {
   if (runs.length === 0) throw new UserError(`no runs to serve in ${where} (train one with \`vae start\` or \`vae train\`)`);

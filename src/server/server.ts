@@ -15,10 +15,12 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import { UserError } from '../errors.js';
 import { readRun } from '../train/run.js';
-import { nameRuns, priorFileOf, summarise, type ServedRun } from './runs.js';
+import { ContainmentError, containedFile, type ContainedFile } from '../data/files.js';
+import { nameRuns, priorFileOf, summariseAll, withoutPaths, type ServedRun } from './runs.js';
 import { testSetBytes } from './testset.js';
 import { hasTestSet } from './testsetFormat.js';
 
@@ -134,20 +136,21 @@ function send(res: http.ServerResponse, status: number, body: string, type: stri
   res.end(head ? undefined : body);
 }
 
-/** Streams a file; a missing file is a 404. Symlinks may not lead outside `root`. */
+/**
+ * Streams a file; a missing file is a 404. The containment rule export-site shares
+ * (`containedFile`): the file must resolve to a regular file inside `root`.
+ */
 async function sendFile(res: http.ServerResponse, root: string, file: string, head: boolean, cache: string): Promise<void> {
-  let real: string;
-  let stat: fs.Stats;
+  let found: ContainedFile | null;
   try {
-    real = await fs.promises.realpath(file);
-    stat = await fs.promises.stat(real);
-  } catch {
+    found = containedFile(root, file);
+  } catch (e) {
+    if (e instanceof ContainmentError && e.reason === 'outside') throw new HttpError(400, 'bad path: outside the served folder');
     throw new HttpError(404, `not found: ${path.relative(root, file)}`);
   }
-  const realRoot = await fs.promises.realpath(root);
-  const rel = path.relative(realRoot, real);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new HttpError(400, 'bad path: outside the served folder');
-  if (!stat.isFile()) throw new HttpError(404, `not found: ${path.relative(root, file)}`);
+  if (!found) throw new HttpError(404, `not found: ${path.relative(root, file)}`);
+  const { real, size } = found;
+  const stat = { size };
   res.writeHead(200, {
     'Content-Type': TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': stat.size,
@@ -180,6 +183,16 @@ const MAX_URL = 2048;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
+/**
+ * Host names accepted when bound beyond loopback (--host 0.0.0.0): IP literals, loopback names and
+ * this machine's host name. A DNS name of another site that resolves here (DNS rebinding) is refused.
+ */
+export function allowedRemoteHost(host: string): boolean {
+  if (LOOPBACK.has(host) || isIP(host) !== 0 || (host.startsWith('[') && host.endsWith(']') && isIP(host.slice(1, -1)) === 6)) return true;
+  const me = os.hostname().toLowerCase();
+  return host === me || host === `${me}.local`;
+}
+
 /** The request handler (exported for tests that want it without a socket). */
 export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: boolean): http.RequestListener {
   const byName = new Map(runs.map((r) => [r.name, r]));
@@ -195,7 +208,7 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
       if (req.headers.host === undefined) throw new HttpError(400, 'missing Host header');
       // A page on another site must not read runs through a name that resolves to 127.0.0.1.
       const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-      if (loopbackOnly && !LOOPBACK.has(hostHeader)) throw new HttpError(403, `host '${hostHeader}' not allowed`);
+      if (loopbackOnly ? !LOOPBACK.has(hostHeader) : !allowedRemoteHost(hostHeader)) throw new HttpError(403, `host '${hostHeader.slice(0, 100)}' not allowed`);
       // the raw path, not `new URL(...).pathname`: that would quietly resolve `..` segments
       const pathname = (req.url ?? '/').split(/[?#]/)[0];
       const seg = pathSegments(pathname);
@@ -204,7 +217,7 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
         const query = (req.url ?? '').slice(pathname.length);
         if (query !== '' && query !== '?') throw new HttpError(400, `bad query: ${url.pathname} takes no parameters`);
         if (seg.length === 2 && seg[1] === 'runs') {
-          const body = JSON.stringify(runs.map(summarise));
+          const body = JSON.stringify(summariseAll(runs));
           send(res, 200, body, TYPES['.json'], head);
           return;
         }
@@ -226,6 +239,8 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
         await sendFile(res, wasm, inside(wasm, seg.slice(1)), head, 'max-age=3600');
         return;
       }
+      // dotfiles (.env, .git, editor files) of the web root are never served
+      if (seg.some((x) => x.startsWith('.'))) throw new HttpError(404, `not found: ${url.pathname}`);
       const file = seg.length === 0 ? path.join(webRoot, 'index.html') : inside(webRoot, seg);
       await sendFile(res, webRoot, file, head, 'no-cache');
     };
@@ -235,8 +250,11 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
         return;
       }
       if (e instanceof HttpError) send(res, e.status, e.message + '\n', TYPES['.txt'], head);
-      else if (e instanceof UserError) send(res, 500, e.message + '\n', TYPES['.txt'], head);
-      else send(res, 500, 'internal error\n', TYPES['.txt'], head);
+      else if (e instanceof UserError) {
+        // a run that became unreadable: say what, never where (no absolute path in the body)
+        const run = runs.find((r) => e.message.includes(r.dir));
+        send(res, 500, (run ? withoutPaths(e.message, run) : 'a run file cannot be read') + '\n', TYPES['.txt'], head);
+      } else send(res, 500, 'internal error\n', TYPES['.txt'], head);
     });
   };
 }
@@ -252,6 +270,12 @@ export async function serveExplorer(opts: ExplorerOptions): Promise<ExplorerHand
   }
   const runs = nameRuns(opts.runs);
   const server = http.createServer(createHandler(runs, webRoot, LOOPBACK.has(host)));
+  // CONNECT (a proxy tunnel) never reaches the handler: answer it, then close
+  server.on('connect', (_req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
+    const body = 'method CONNECT not allowed (the explorer is not a proxy)\n';
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   // requests Node cannot parse (bad request line or headers): a short answer, then close
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {

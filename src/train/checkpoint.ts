@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 import { UserError } from '../errors.js';
-import { fileErrorText, oneLine } from '../data/files.js';
+import { oneLine, parseJson, readRegularFile } from '../data/files.js';
 import { writeFileAtomic, writeJsonAtomic } from './files.js';
 
 interface ModelJson {
@@ -83,27 +83,46 @@ export async function saveModel(model: tf.LayersModel, dir: string, tag: string,
   if (prune) pruneFiles(dir, WEIGHTS_FILE, [weightsFile]);
 }
 
-/** Reads a file; a missing, unreadable or folder path is a UserError naming it. */
-export function readFileChecked(file: string, what = 'file'): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new UserError(`${file}: cannot read the ${what} (${fileErrorText(e)})`);
-  }
+/** Largest JSON file of a run we read (run.json with a long history, model.json, manifests). */
+export const MAX_JSON_BYTES = 64 << 20;
+
+/**
+ * Reads a whole regular file of at most `maxBytes` (default: MAX_JSON_BYTES); a missing,
+ * unreadable, folder, FIFO or device path, or a larger file, is a UserError naming it.
+ */
+export function readFileChecked(file: string, maxBytes = MAX_JSON_BYTES): Buffer {
+  return readRegularFile(file, maxBytes, file);
 }
 
-/** Parses JSON text; invalid JSON is a UserError naming `file`. */
+/** Parses JSON text; invalid or absurdly nested JSON is a UserError naming `file`. */
 export function parseJsonText(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${file}: not valid JSON (${oneLine(e)})`);
-  }
+  return parseJson(text, file);
 }
 
 function readJson(file: string): unknown {
   return parseJsonText(readFileChecked(file).toString('utf8'), file);
 }
+
+/** Largest optimizer-state file (Adam keeps two moments per weight: 2 x 512 MB of weights at most). */
+const MAX_TENSOR_BYTES = 2 ** 31;
+
+/** The size of a regular file (following links), or null for anything else (the reader then names the problem). */
+const fileSize = (p: string): number | null => {
+  try {
+    const st = fs.statSync(p);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
+};
+
+const isLink = (p: string): boolean => {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+};
 
 const BYTES_PER: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1 };
 
@@ -237,13 +256,11 @@ export async function loadModel(dir: string, weightsFile?: string): Promise<tf.L
   const file = path.join(dir, 'model.json');
   const manifest = checkModelJson(readJson(file), file);
   const weightsPath = path.join(dir, weightsFile ?? manifest.weightsFile);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(weightsPath);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${weightsPath}: ${code === 'ENOENT' ? 'weights file missing' : `cannot read the weights file (${fileErrorText(e)})`} (named by ${file})`);
-  }
+  if (!fs.existsSync(weightsPath) && !isLink(weightsPath)) throw new UserError(`${weightsPath}: weights file missing (named by ${file})`);
+  // the size is checked before reading: a longer file is refused without reading it
+  const size = fileSize(weightsPath);
+  if (size !== null && size !== manifest.bytes) throw new UserError(`${weightsPath}: has ${size} bytes, model.json expects ${manifest.bytes}`);
+  const bytes = readRegularFile(weightsPath, manifest.bytes, weightsPath);
   if (bytes.length !== manifest.bytes) {
     throw new UserError(`${weightsPath}: has ${bytes.length} bytes, model.json expects ${manifest.bytes}`);
   }
@@ -316,13 +333,8 @@ export function loadTensors(dir: string, name: string, tag?: string): NamedTenso
   const manifest = readJson(file) as { file?: unknown };
   if (!isObject(manifest) || typeof manifest.file !== 'string') throw new UserError(`${file}: not a tensor manifest`);
   const binPath = path.join(dir, tag !== undefined ? `${name}-${tag}.bin` : path.basename(manifest.file));
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(binPath);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${binPath}: ${code === 'ENOENT' ? 'tensor data missing' : `cannot read the tensor data (${fileErrorText(e)})`} (named by ${file})`);
-  }
+  if (!fs.existsSync(binPath) && !isLink(binPath)) throw new UserError(`${binPath}: tensor data missing (named by ${file})`);
+  const bytes = readRegularFile(binPath, MAX_TENSOR_BYTES, binPath);
   const specs = checkTensorManifest(manifest, file, binPath, bytes.length);
   const out: NamedTensor[] = [];
   for (const s of specs) {

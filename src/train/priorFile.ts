@@ -6,6 +6,7 @@
  * Runs with the standard normal prior have no such file.
  */
 import * as fs from 'node:fs';
+import { parseJson, readRegularFile } from '../data/files.js';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
 import { GmmPrior, type GmmParams, type Prior } from '../math/prior.js';
@@ -28,12 +29,9 @@ export function savePrior(dir: string, vae: Vae, tag: string): void {
 export function loadPrior(dir: string, config: ModelConfig, tag: string): Prior | undefined {
   if (config.prior?.kind !== 'gmm') return undefined;
   const file = path.join(dir, priorFileName(tag));
-  let params: GmmParams;
-  try {
-    params = JSON.parse(fs.readFileSync(file, 'utf8')) as GmmParams;
-  } catch (e) {
-    throw new UserError(`${file}: missing or not valid JSON (the run's model has a mixture prior): ${(e as Error).message.split('\n')[0]}`);
-  }
+  if (!fs.existsSync(file)) throw new UserError(`${file}: missing or not valid JSON (the run's model has a mixture prior): file not found`);
+  const params = parseJson(readRegularFile(file, 64 << 20, file).toString('utf8'), file) as GmmParams;
+  if (typeof params !== 'object' || params === null) throw new UserError(`${file}: not a mixture prior (the run's model has one)`);
   const K = config.prior.components;
   const D = config.latent;
   const ok = (rows: unknown): boolean => Array.isArray(rows) && rows.length === K && rows.every((r) => Array.isArray(r) && r.length === D && r.every((v) => typeof v === 'number'));

@@ -84,7 +84,7 @@ const isRngState = (v: unknown): boolean =>
   isObject(v) && Array.isArray(v.s) && v.s.length === 4 && v.s.every((w) => isInt(w) && w <= 0xffffffff) && (v.spare === null || isNum(v.spare));
 
 /** At most this many weights in a run (2^27 float32 = 512 MB): a bound for building the model from run.json. */
-const MAX_PARAMS = 2 ** 27;
+export const MAX_PARAMS = 2 ** 27;
 
 /** An upper bound of the weight count a model config builds (kernels of at most 5x5), computed without building it. */
 export function approximateParams(m: ModelConfig): number {
@@ -101,6 +101,34 @@ export function approximateParams(m: ModelConfig): number {
   for (let i = 1; i < f.length; i++) n += 2 * (25 * f[i - 1] + 1) * f[i];
   const flat = (m.height / 2 ** m.filters.length) * (m.width / 2 ** m.filters.length) * f[f.length - 1];
   return n + 3 * (flat + 1) * m.latent;
+}
+
+/** Bounds of the training options (run.json `training`, and the CLI's options before a run starts). */
+export const TRAIN_LIMITS = { epochs: 1_000_000, batchSize: 65_536, seed: 2 ** 32 - 1 } as const;
+const KL_MODES = ['analytic', 'monte-carlo'];
+const BINARIZE = ['none', 'threshold', 'static', 'dynamic'];
+
+/**
+ * What is wrong with training options, as "field: problem", or null. The one check of them, shared
+ * by run.json's reader and `trainRun` (so a bad CLI value and a hand-edited run.json are both refused).
+ */
+export function trainOptionsProblem(t: Record<string, unknown>): string | null {
+  if (!isInt(t.epochs, 1) || (t.epochs as number) > TRAIN_LIMITS.epochs) return `epochs must be an integer in [1, ${TRAIN_LIMITS.epochs}] (got ${JSON.stringify(t.epochs)})`;
+  if (!isInt(t.batchSize, 1) || (t.batchSize as number) > TRAIN_LIMITS.batchSize) return `batchSize must be an integer in [1, ${TRAIN_LIMITS.batchSize}] (got ${JSON.stringify(t.batchSize)})`;
+  if (!(isNum(t.learningRate) && t.learningRate > 0)) return `learningRate must be a positive number (got ${JSON.stringify(t.learningRate)})`;
+  if (!(isNum(t.beta) && t.beta >= 0)) return `beta must be a non-negative number (got ${JSON.stringify(t.beta)})`;
+  if (!isInt(t.seed) || (t.seed as number) > TRAIN_LIMITS.seed) return `seed must be an integer in [0, ${TRAIN_LIMITS.seed}] (got ${JSON.stringify(t.seed)})`;
+  if (!KL_MODES.includes(t.kl as string)) return `kl must be one of ${KL_MODES.join(', ')} (got ${JSON.stringify(t.kl)})`;
+  if (!BINARIZE.includes(t.binarize as string)) return `binarize must be one of ${BINARIZE.join(', ')} (got ${JSON.stringify(t.binarize)})`;
+  for (const k of ['warmup', 'freeBits'] as const) {
+    if (t[k] !== undefined && !(isNum(t[k]) && (t[k] as number) >= 0)) return `${k} must be a non-negative number (got ${JSON.stringify(t[k])})`;
+  }
+  const c = t.corrupt;
+  if (c !== undefined) {
+    const ok = isObject(c) && ((c.kind === 'gaussian' && isNum(c.sigma) && c.sigma > 0) || (c.kind === 'mask' && isNum(c.p) && c.p > 0 && c.p < 1));
+    if (!ok) return `corrupt must be {kind: 'gaussian', sigma > 0} or {kind: 'mask', 0 < p < 1} (got ${JSON.stringify(c).slice(0, 80)})`;
+  }
+  return null;
 }
 
 /** Parses and checks the text of a run.json (`file` names it in every error). */
@@ -128,6 +156,8 @@ export function parseRunJson(text: string, file: string): RunJson {
     !isInt(t.seed) || typeof t.kl !== 'string' || typeof t.binarize !== 'string') {
     throw bad('training must hold epochs, batchSize, learningRate, beta, kl, binarize and seed');
   }
+  const problem = trainOptionsProblem(t);
+  if (problem) throw bad(`training.${problem}`);
   if (!Array.isArray(run.history)) throw bad('history must be a list');
   run.history.forEach((h, i) => {
     if (!isObject(h) || !isInt(h.epoch, 1) || !isTerms(h.train) || !isTerms(h.validation)) throw bad(`history[${i}] is not an epoch record (epoch, train and validation losses)`);

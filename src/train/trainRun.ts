@@ -17,8 +17,11 @@ import { Vae } from '../models/vae.js';
 import type { EpochRecord } from './history.js';
 import { DivergedError, Trainer, type EpochProgress, type StepInfo, type TrainOptions } from './trainer.js';
 import { writeJsonAtomic } from './files.js';
+import { validateModelConfig } from '../models/config.js';
+import { isWriteError, writeErrorText } from '../data/files.js';
+import { lockRunFolder } from './lock.js';
 import {
-  RUN_FORMAT, latentGridFile, loadState, pruneRun, readLatentGrid, readRun, runFile, saveBest, saveState, writeRun,
+  MAX_PARAMS, RUN_FORMAT, approximateParams, trainOptionsProblem, latentGridFile, loadState, pruneRun, readLatentGrid, readRun, runFile, saveBest, saveState, writeRun,
   type LatentGridSnapshot, type RunJson,
 } from './run.js';
 
@@ -58,13 +61,66 @@ function encodeGridMeans(vae: Vae, gridImages: Float32Array): number[] {
 }
 
 export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
+  const { dir } = args;
+  if (!args.resume) checkNewRun(args);
+  // one writer per run folder; taking the lock also proves the folder writable before any work
+  const created = !fs.existsSync(dir);
+  const lock = lockRunFolder(dir, args.resume ? 'vae train --resume' : 'vae train');
+  let committed = false;
+  try {
+    const run = await trainLocked(args, () => {
+      committed = true;
+    });
+    return run;
+  } catch (e) {
+    if (!committed && created) fs.rmSync(dir, { recursive: true, force: true }); // nothing of a run was written: leave no empty folder
+    if (isWriteError(e)) {
+      // disk full, read-only, permission: the last committed epoch stays loadable; say so in run.json if it can still be written
+      let note = '';
+      try {
+        const saved = readRun(dir);
+        if (saved.status === 'running') {
+          saved.status = 'interrupted';
+          writeRun(dir, saved);
+        }
+        note = saved.epochsDone > 0 ? `; the run keeps its last good checkpoint (epoch ${saved.epochsDone}): free space or fix the folder, then vae train --resume ${dir} --epochs ${saved.training.epochs}` : '';
+      } catch {
+        // run.json itself cannot be read or written: it stays as last committed
+      }
+      throw new UserError(`${writeErrorText(e)}${note}`);
+    }
+    throw e;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Checks a new run's model and options before anything is created (a bad one leaves no folder behind). */
+function checkNewRun(args: TrainRunArgs): void {
+  try {
+    validateModelConfig(args.model);
+  } catch (e) {
+    throw new UserError(`model: ${(e as Error).message}`);
+  }
+  const params = approximateParams(args.model);
+  if (!(params <= MAX_PARAMS)) throw new UserError(`model: about ${params.toExponential(1)} parameters, more than the ${MAX_PARAMS.toExponential(1)} a run may have`);
+  const problem = trainOptionsProblem(args.options as unknown as Record<string, unknown>);
+  if (problem) throw new UserError(`training option ${problem}`);
+}
+
+async function trainLocked(args: TrainRunArgs, onCommit: () => void): Promise<RunJson> {
   const { dir, options } = args;
   let run: RunJson;
   let vae: Vae;
   const data = args.data ?? (await loadDataset(args.resume ? readRun(dir).dataset : args.dataset));
+  if (data.validation.count === 0) {
+    throw new UserError(`${data.name}: no validation images (${data.train.count} training images, 0 for validation): ` +
+      'the best epoch is chosen on validation loss, so training needs at least one; add images or raise --validation');
+  }
   let trainer: Trainer;
 
   if (args.resume) {
+    onCommit(); // an existing run: never removed
     run = readRun(dir);
     if (run.epochsDone > 0 && !run.rngState) throw new UserError(`${runFile(dir)}: cannot resume (no RNG state saved after epoch ${run.epochsDone})`);
     if (options.epochs <= run.epochsDone) {
@@ -97,6 +153,7 @@ export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
       status: 'running', createdAt: new Date().toISOString(), updatedAt: '',
     };
     writeRun(dir, run);
+    onCommit();
   }
   run.backend = backendInUse();
 

@@ -42,7 +42,10 @@ beforeAll(async () => {
   const web = path.join(tmp, 'web');
   fs.mkdirSync(web);
   fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>explorer</title>');
-  server = await serveExplorer({ runs: [run], port: 0, webRoot: web });
+  fs.writeFileSync(path.join(web, '.env'), SECRET); // a dotfile in the web root
+  fakeRun(path.join(tmp, 'runs', 'beta'));
+  fakeRun(path.join(tmp, 'runs', 'gamma'));
+  server = await serveExplorer({ runs: [run, path.join(tmp, 'runs', 'beta'), path.join(tmp, 'runs', 'gamma')], port: 0, webRoot: web });
 });
 
 afterAll(async () => {
@@ -93,6 +96,57 @@ describe('explorer server: hostile requests', () => {
       expect(r.body, t).not.toContain(SECRET);
     }
     expect((await req('/runs/alpha/decoder/model.json')).status).toBe(200); // a real file next to them is served
+  });
+
+  it('/api/runs lists the good runs when one is damaged and one deleted, marks those, and leaks no path', async () => {
+    fs.writeFileSync(path.join(tmp, 'runs', 'beta', 'run.json'), '{"format": ');
+    fs.rmSync(path.join(tmp, 'runs', 'gamma'), { recursive: true });
+    const r = await req('/api/runs');
+    expect(r.status).toBe(200);
+    const list = JSON.parse(r.body) as { name: string; broken?: string; model?: unknown }[];
+    expect(list.map((x) => x.name)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(list[0].broken).toBeUndefined();
+    expect(list[0].model).toBeDefined();
+    expect(list[1].broken).toMatch(/^run\.json: not valid JSON/);
+    expect(list[2].broken).toMatch(/run folder gamma does not exist/);
+    expect(r.body).not.toContain(tmp);
+    // a file of the damaged run: no absolute path in any answer either
+    const f = await req('/runs/gamma/prior-e1.json');
+    expect(f.body).not.toContain(tmp);
+    expect(f.body.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('CONNECT gets a 405 answer; dotfiles of the web root are not served', async () => {
+    const c = await raw(`CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n`);
+    expect(c.status).toBe(405);
+    expect(c.body).toMatch(/CONNECT not allowed/);
+    for (const t of ['/.env', '/%2eenv', '/assets/.hidden']) {
+      const r = await req(t);
+      expect(r.status, t).toBe(404);
+      expect(r.body, t).not.toContain(SECRET);
+    }
+  });
+
+  it('bound to 0.0.0.0 the Host check stays on: IP literals and this machine\'s name only', async () => {
+    const open = await serveExplorer({ runs: [path.join(tmp, 'runs', 'alpha')], port: 0, host: '0.0.0.0', webRoot: path.join(tmp, 'web') });
+    try {
+      const ask = (host: string): Promise<{ status: number }> => new Promise((resolve, reject) => {
+        const s = net.connect(open.port, '127.0.0.1', () => s.write(`GET /api/runs HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+        let data = '';
+        s.setEncoding('latin1');
+        s.on('data', (d: string) => (data += d));
+        s.on('error', reject);
+        s.on('close', () => resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(data)?.[1] ?? 0) }));
+      });
+      expect((await ask('evil.example')).status).toBe(403);
+      expect((await ask(`rebind.attacker.test:${open.port}`)).status).toBe(403);
+      expect((await ask(`127.0.0.1:${open.port}`)).status).toBe(200);
+      expect((await ask(`192.168.1.20:${open.port}`)).status).toBe(200);
+      expect((await ask(`[::1]:${open.port}`)).status).toBe(200);
+      expect((await ask(os.hostname())).status).toBe(200);
+    } finally {
+      await open.close();
+    }
   });
 
   it('malformed requests: bad method (405 + Allow), bad query, unknown run, long URL, missing or foreign Host, broken syntax', async () => {

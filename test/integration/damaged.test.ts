@@ -7,7 +7,7 @@
  * whole tree is hashed before and after; no file may appear either).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,6 +42,7 @@ function hashTree(dir: string): Map<string, string> {
     const abs = path.join(dir, rel);
     const st = fs.lstatSync(abs);
     if (st.isSymbolicLink()) out.set(rel, `-> ${fs.readlinkSync(abs)}`);
+    else if (st.isFIFO()) out.set(rel, 'fifo');
     else if (st.isDirectory()) {
       out.set(rel, 'dir');
       for (const f of fs.readdirSync(abs)) walk(path.join(rel, f));
@@ -160,7 +161,7 @@ const CASES: Case[] = [
     const r = copyRun(d); const f = path.join(enc(r), 'model.json');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replaceAll('"Dense"', '"Dense9"')); return sample(r, d);
   } },
-  { name: 'model.json is a folder', error: /decoder\/model\.json: cannot read the file \(is a folder/, setup: (d) => {
+  { name: 'model.json is a folder', error: /decoder\/model\.json: is a folder, not a file/, setup: (d) => {
     const r = copyRun(d); replaceWithFolder(path.join(dec(r), 'model.json')); return sample(r, d);
   } },
   // weights
@@ -173,7 +174,7 @@ const CASES: Case[] = [
   { name: 'weights missing', error: /encoder\/weights-e1\.bin: weights file missing/, setup: (d) => {
     const r = copyRun(d); fs.rmSync(path.join(enc(r), weightsOf(enc(r)))); return sample(r, d);
   } },
-  { name: 'weights file is a folder', error: /decoder\/weights-e1\.bin: cannot read the weights file \(is a folder/, setup: (d) => {
+  { name: 'weights file is a folder', error: /decoder\/weights-e1\.bin: is a folder, not a file/, setup: (d) => {
     const r = copyRun(d); replaceWithFolder(path.join(dec(r), weightsOf(dec(r)))); return sample(r, d);
   } },
   { name: 'NaN in the weights', error: /encoder\/weights-e1\.bin: weight .* holds NaN or infinite values/, setup: (d) => {
@@ -225,6 +226,9 @@ const CASES: Case[] = [
     const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void (j.training = {})); return resume(r);
   } },
   { name: 'run.json model with absurd sizes', error: /run\.json: model: about .* parameters, more than/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void ((j.model as { hidden: number[] }).hidden = [60000, 60000])); return sample(r, d);
+  } },
+  { name: 'run.json model with a layer of a million units', error: /run\.json: model: invalid model config: hidden: at most 16 layers of at most 65536 units/, setup: (d) => {
     const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void ((j.model as { hidden: number[] }).hidden = [1e6, 1e6])); return sample(r, d);
   } },
   { name: 'run.json broken RNG state', error: /run\.json: rngState is not an RNG state/, setup: (d) => {
@@ -233,7 +237,7 @@ const CASES: Case[] = [
   { name: 'run.json broken partial epoch', error: /run\.json: partial is not the state of an interrupted epoch/, setup: (d) => {
     const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void (j.partial = { epoch: 2, step: 3 })); return resume(r);
   } },
-  { name: 'run.json is a folder', error: /run\.json: cannot read the file \(is a folder/, setup: (d) => {
+  { name: 'run.json is a folder', error: /run\.json: is a folder, not a file/, setup: (d) => {
     const r = copyRun(d); replaceWithFolder(path.join(r, 'run.json')); return sample(r, d);
   } },
   { name: 'run.json missing', error: /run\.json: missing .* is not a run folder/, setup: (d) => {
@@ -269,7 +273,7 @@ const CASES: Case[] = [
   { name: 'IDX short data', error: /train-images-idx3-ubyte: truncated IDX data/, setup: (d) => {
     const m = fakeMnist(d); const f = idxFile(m, 'train-images-idx3-ubyte'); fs.truncateSync(f, fs.statSync(f).size - 5); return mnistTrain(m, d);
   } },
-  { name: 'IDX header counts 4 billion images', error: /t10k-images-idx3-ubyte: truncated IDX data \(dimensions 4294967295×28×28/, setup: (d) => {
+  { name: 'IDX header counts 4 billion images', error: /t10k-images-idx3-ubyte: the IDX header declares 4294967295×28×28 = \d+ values, more than the \d+ this reader accepts/, setup: (d) => {
     const m = fakeMnist(d); const f = idxFile(m, 't10k-images-idx3-ubyte'); const b = fs.readFileSync(f); b.writeUInt32BE(0xffffffff, 4); fs.writeFileSync(f, b); return mnistTrain(m, d);
   } },
   { name: 'IDX trailing bytes', error: /t10k-labels-idx1-ubyte: 3 unexpected trailing bytes/, setup: (d) => {
@@ -345,7 +349,104 @@ const CASES: Case[] = [
     fs.writeFileSync(path.join(d, 'z.json'), '[[1e999, 0]]'); return ['decode', copyRun(d), '--z-file', path.join(d, 'z.json'), '--out', path.join(d, 'd.png')];
   } },
   { name: 'z value NaN', error: /z #1 must have 2 finite numbers/, setup: (d) => ['decode', copyRun(d), '--z', 'NaN,0', '--out', path.join(d, 'd.png')] },
+
+  // ---- issue 11 (reliability, round two): each class by its cases --------------------------
+  // 1. export-site copies only regular files inside the run (the server's containment rule)
+  { name: 'export: latent-grid.json links outside the run', error: /run\/latent-grid\.json: a link leading outside the run folder; export-site copies only/, setup: (d) => {
+    const r = copyRun(d); fs.writeFileSync(path.join(d, 'private.txt'), 'secret'); fs.symlinkSync(path.join(d, 'private.txt'), path.join(r, 'latent-grid.json')); return exportSite(r, d);
+  } },
+  { name: 'export: a weights file links outside the run', error: /run\/encoder\/weights-e1\.bin: a link leading outside the run folder/, setup: (d) => {
+    const r = copyRun(d); const f = path.join(enc(r), 'weights-e1.bin'); fs.renameSync(f, path.join(d, 'w.bin')); fs.symlinkSync(path.join(d, 'w.bin'), f); return exportSite(r, d);
+  } },
+  { name: 'export: run.json links outside the run', error: /run\/run\.json: a link leading outside the run folder/, setup: (d) => {
+    const r = copyRun(d); fs.renameSync(path.join(r, 'run.json'), path.join(d, 'outside.json')); fs.symlinkSync(path.join(d, 'outside.json'), path.join(r, 'run.json')); return exportSite(r, d);
+  } },
+  // 7. one model.json validator for export-site and loading
+  { name: 'export: model.json is null', error: /run\/decoder\/model\.json: not a tfjs layers model/, setup: (d) => {
+    const r = copyRun(d); fs.writeFileSync(path.join(dec(r), 'model.json'), 'null'); return exportSite(r, d);
+  } },
+  { name: 'export: model.json paths [1]', error: /run\/encoder\/model\.json: weightsManifest must name one weights file/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(enc(r), 'model.json'), (j) => void ((j.weightsManifest as { paths: unknown }[])[0].paths = [1])); return exportSite(r, d);
+  } },
+  { name: 'export: manifest is an object', error: /run\/encoder\/model\.json: not a tfjs layers model/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(enc(r), 'model.json'), (j) => void (j.weightsManifest = { paths: ['weights-e1.bin'] })); return exportSite(r, d);
+  } },
+  { name: 'sample: manifest is an object (same validator)', error: /run\/encoder\/model\.json: not a tfjs layers model/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(enc(r), 'model.json'), (j) => void (j.weightsManifest = { paths: ['weights-e1.bin'] })); return sample(r, d);
+  } },
+  // 10. --force replaces only an earlier export or an empty folder
+  { name: 'export --force over a folder that is not an export', error: /--out .*mine is not empty and not an earlier export/, setup: (d) => {
+    const r = copyRun(d); fs.mkdirSync(path.join(d, 'mine')); fs.writeFileSync(path.join(d, 'mine', 'notes.txt'), 'mine'); return ['export-site', r, '--out', path.join(d, 'mine'), '--force'];
+  } },
+  // 2. no validation images
+  { name: 'a folder of 4 images: no validation images', error: /folder:.*pngs: no validation images \(4 training images, 0 for validation\)/, setup: (d) => folderTrain(pngFolder(d), d) },
+  { name: 'MNIST with --validation 0', error: /mnist: no validation images .*raise --validation/, setup: (d) => [...mnistTrain(fakeMnist(d), d).filter((_, i, a) => a[i - 1] !== '--validation' && a[i] !== '--validation'), '--validation', '0'] },
+  // 8. --out may not destroy the run; the extension must match the format
+  { name: 'sample --out RUN/run.json', error: /--out .*run\/run\.json: must end in \.png/, setup: (d) => { const r = copyRun(d); return ['sample', r, '--out', path.join(r, 'run.json')]; } },
+  { name: 'sample --out inside encoder/', error: /--out .*run\/encoder\/x\.png: is a file of the run in .*run; writing there would damage the run/, setup: (d) => { const r = copyRun(d); return ['sample', r, '--out', path.join(enc(r), 'x.png')]; } },
+  { name: 'anomaly --out RUN/run.json', error: /--out .*run\/run\.json: is a file of the run/, setup: (d) => { const r = copyRun(d); return ['anomaly', r, '--out', path.join(r, 'run.json')]; } },
+  { name: 'encode --out a weights file', error: /--out .*weights-e1\.bin: must end in \.csv/, setup: (d) => { const r = copyRun(d); return ['encode', r, 'test:0', '--out', path.join(enc(r), 'weights-e1.bin')]; } },
+  { name: 'encode --out RUN/state/optimizer.json', error: /--out .*state\/optimizer\.json: is a file of the run/, setup: (d) => { const r = copyRun(d); return ['encode', r, 'test:0', '--format', 'json', '--out', path.join(st(r), 'optimizer.json')]; } },
+  { name: 'plot --out model.json', error: /--out .*model\.json: must end in \.svg or \.png/, setup: (d) => { const r = copyRun(d); return ['plot', r, '--out', path.join(dec(r), 'model.json')]; } },
+  { name: 'decode --out a folder', error: /--out .*adir\.png: is a folder, not a file/, setup: (d) => { const r = copyRun(d); fs.mkdirSync(path.join(d, 'adir.png')); return ['decode', r, '--z', '0,0', '--out', path.join(d, 'adir.png')]; } },
+  // 6. options and run.json fields
+  { name: '--hidden with 3000 entries', error: /hidden: at most 16 layers/, setup: (d) => [...mnistTrain(fakeMnist(d), d).filter((_, i, a) => a[i - 1] !== '--hidden' && a[i] !== '--hidden'), '--hidden', Array(3000).fill(8).join(',')] },
+  { name: 'run.json hidden of 3000 entries', error: /run\/run\.json: model: invalid model config: hidden: at most 16 layers/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void ((j.model as { hidden: number[] }).hidden = Array(3000).fill(8))); return sample(r, d);
+  } },
+  { name: 'run.json batchSize 2^53-1', error: /run\/run\.json: training\.batchSize must be an integer in \[1, 65536\]/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void ((j.training as { batchSize: number }).batchSize = Number.MAX_SAFE_INTEGER)); return resume(r);
+  } },
+  { name: 'run.json unknown kl', error: /run\/run\.json: training\.kl must be one of analytic, monte-carlo \(got "exact"\)/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void ((j.training as { kl: string }).kl = 'exact')); return resume(r);
+  } },
+  { name: 'run.json unknown binarize', error: /run\/run\.json: training\.binarize must be one of/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void ((j.training as { binarize: string }).binarize = 'maybe')); return sample(r, d);
+  } },
+  { name: 'run.json negative corrupt.sigma', error: /run\/run\.json: training\.corrupt must be/, setup: (d) => {
+    const r = copyRun(d); editJson(path.join(r, 'run.json'), (j) => void ((j.training as { corrupt: unknown }).corrupt = { kind: 'gaussian', sigma: -0.5 })); return resume(r);
+  } },
+  { name: 'run.json nested 100000 levels', error: /run\/run\.json: JSON nested 100001 levels deep/, setup: (d) => {
+    const r = copyRun(d); fs.writeFileSync(path.join(r, 'run.json'), `{"a":${'['.repeat(100000)}${']'.repeat(100000)}}`); return sample(r, d);
+  } },
+  { name: '--resume with a different --batch-size', error: /--resume continues .*run with its saved settings; --batch-size cannot change a run/, setup: (d) => [...resume(copyRun(d)), '--batch-size', '32'] },
+  { name: '--resume with a different model and seed', error: /--resume continues .* --model, --latent, --seed cannot change a run/, setup: (d) => [...resume(copyRun(d)), '--model', 'conv', '--latent', '8', '--seed', '4'] },
+  // 5. unbounded reads: FIFOs, /dev/zero, gzip bombs, huge z files, deep nesting
+  { name: 'IDX file is a FIFO', error: /train-labels-idx1-ubyte: not a regular file \(a pipe, device or socket\)/, setup: (d) => {
+    const m = fakeMnist(d); fs.rmSync(idxFile(m, 'train-labels-idx1-ubyte')); mkfifo(idxFile(m, 'train-labels-idx1-ubyte')); return mnistTrain(m, d);
+  } },
+  { name: 'IDX file links to /dev/zero', error: /t10k-images-idx3-ubyte: not a regular file/, setup: (d) => {
+    const m = fakeMnist(d); fs.rmSync(idxFile(m, 't10k-images-idx3-ubyte')); fs.symlinkSync('/dev/zero', idxFile(m, 't10k-images-idx3-ubyte')); return mnistTrain(m, d);
+  } },
+  { name: 'gzip bomb: declares 120 images, inflates to 64 MB', error: /train-images-idx3-ubyte\.gz: \d+ unexpected trailing bytes after the IDX data \(dimensions 120×28×28\)/, setup: (d) => {
+    const m = fakeMnist(d, { gz: true }); fs.writeFileSync(idxFile(m, 'train-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([encodeIdx([120, 28, 28], new Uint8Array(120 * 784)), Buffer.alloc(64 << 20)]))); return mnistTrain(m, d);
+  } },
+  { name: 'gzip bomb: header declares 4 billion images', error: /train-images-idx3-ubyte\.gz: the IDX header declares 4294967295×28×28 = .* values, more than the/, setup: (d) => {
+    const m = fakeMnist(d, { gz: true }); const h = Buffer.from(encodeIdx([1, 28, 28], new Uint8Array(784))); h.writeUInt32BE(0xffffffff, 4);
+    fs.writeFileSync(idxFile(m, 'train-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([h, Buffer.alloc(8 << 20)]))); return mnistTrain(m, d);
+  } },
+  { name: 'z file is a FIFO', error: /z\.json: not a regular file/, setup: (d) => { mkfifo(path.join(d, 'z.json')); return ['decode', copyRun(d), '--z-file', path.join(d, 'z.json'), '--out', path.join(d, 'd.png')]; } },
+  { name: 'z file is /dev/zero', error: /\/dev\/zero: not a regular file/, setup: (d) => ['decode', copyRun(d), '--z-file', '/dev/zero', '--out', path.join(d, 'd.png')] },
+  { name: 'z file with 200000 points', error: /z\.json: 200000 z vectors, more than the 10000/, setup: (d) => {
+    fs.writeFileSync(path.join(d, 'z.json'), JSON.stringify(Array.from({ length: 200000 }, () => [0, 0]))); return ['decode', copyRun(d), '--z-file', path.join(d, 'z.json'), '--out', path.join(d, 'd.png')];
+  } },
+  { name: 'z file nested 500000 levels', error: /z\.json: JSON nested 500000 levels deep/, setup: (d) => {
+    fs.writeFileSync(path.join(d, 'z.json'), '['.repeat(500000) + ']'.repeat(500000)); return ['decode', copyRun(d), '--z-file', path.join(d, 'z.json'), '--out', path.join(d, 'd.png')];
+  } },
+  // 10. float32 overflow, file names with newlines, bytes that are not UTF-8, escape bytes from files
+  { name: 'z value beyond float32', error: /--z: z #1 holds 1e\+39, beyond the float32 range/, setup: (d) => ['decode', copyRun(d), '--z', '1e39,0', '--out', path.join(d, 'd.png')] },
+  { name: 'a file name with a newline', error: /run folder .*bad\\nname does not exist$/, setup: (d) => sample(path.join(d, 'bad\nname'), d) },
+  { name: 'a file name that is not UTF-8', error: /argument '.*r\\ufffd1' holds bytes that are not UTF-8/, setup: (d) => sample(path.join(d, 'r\ufffd1'), d) },
+  { name: 'escape bytes in a layer class name', error: /unsupported layer class '\\x1b\[31mDense'/, setup: (d) => {
+    const r = copyRun(d); const f = path.join(enc(r), 'model.json'); fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replaceAll('"Dense"', '"\\u001b[31mDense"')); return sample(r, d);
+  } },
 ];
+
+/** A named pipe (FIFO): nothing ever writes to it, so a reader that opens it blocking hangs. */
+function mkfifo(file: string): void {
+  execFileSync('mkfifo', [file]);
+}
+const exportSite = (run: string, d: string): string[] => ['export-site', run, '--out', path.join(d, 'site')];
 
 const nonRoot = process.getuid?.() !== 0;
 

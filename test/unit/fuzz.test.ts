@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../src/errors.js';
+import { UserError, printable } from '../../src/errors.js';
+import { parseJson } from '../../src/data/files.js';
 import { encodeIdx, parseIdx, readIdxFile } from '../../src/data/idx.js';
 import { decodePng, encodePng } from '../../src/data/png.js';
 import { Rng } from '../../src/math/rng.js';
@@ -147,6 +148,41 @@ describe('parser fuzzing (seeded)', () => {
     expect(tally.ok).toBeGreaterThan(10);
   });
 
+  it('gzip bombs: 60 gzipped IDX files declaring random sizes with up to 16 MB of extra data are refused within their declared size', async () => {
+    const rng = new Rng(21);
+    const file = path.join(tmp, 'bomb.gz');
+    const tally = { ok: 0, error: 0 };
+    for (let i = 0; i < 60; i++) {
+      const dims = [1 + rng.int(50), 1 + rng.int(40), 1 + rng.int(40)];
+      const data = encodeIdx(dims, new Uint8Array(dims[0] * dims[1] * dims[2]));
+      if (rng.uniform() < 0.3) new DataView(data.buffer).setUint32(4, INTERESTING32[rng.int(INTERESTING32.length)], false);
+      const extra = i % 6 === 0 ? 0 : rng.int(16 << 20);
+      fs.writeFileSync(file, gzipSync(Buffer.concat([data, Buffer.alloc(extra)]), { level: 1 }));
+      const before = process.memoryUsage().arrayBuffers;
+      tally[await expectOurErrorOnlyAsync(() => readIdxFile(file), `gzip bomb ${i}`)]++;
+      // what was inflated is bounded by the declared size (< 200 kB here) plus a chunk, never the extra data
+      expect(process.memoryUsage().arrayBuffers - before, `gzip bomb ${i}`).toBeLessThan(4 << 20);
+    }
+    expect(tally.error).toBeGreaterThan(30);
+    expect(tally.ok).toBeGreaterThan(3);
+  });
+
+  it('JSON nesting and printable text: 2000 random inputs parse or throw UserError (never a stack overflow); printed text is one line without control bytes', () => {
+    const rng = new Rng(22);
+    const pieces = ['[', ']', '{', '}', '"a":', ',', '1', '"', '\\', '\n', '\u001b[31m', '\u0000', '\ud800', '\u2028', '\ufffd', 'x'];
+    for (let i = 0; i < 2000; i++) {
+      const deep = i % 20 === 0 ? '['.repeat(1 + rng.int(300000)) : '';
+      let text = deep;
+      for (let k = rng.int(60); k > 0; k--) text += pieces[rng.int(pieces.length)];
+      expectOurErrorOnly(() => parseJson(text, `json ${i}`), `json input ${i}`);
+      const shown = printable(text);
+      // eslint-disable-next-line no-control-regex -- control characters are what must not appear
+      expect(shown).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd\p{Cs}]/u);
+      // eslint-disable-next-line no-control-regex -- plain text is shown as is
+      if (!/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd\p{Cs}]/u.test(text)) expect(shown).toBe(text);
+    }
+  });
+
   it('PNG: 3000 random and mutated inputs decode or throw DataError', () => {
     const rng = new Rng(12);
     const valid = ([[8, 8, 1], [16, 5, 3], [4, 9, 4], [3, 3, 2]] as const).map(([w, h, c]) =>
@@ -185,6 +221,11 @@ describe('parser fuzzing (seeded)', () => {
         // what the parser lets through must be usable by its readers
         r.history.forEach((h) => h.validation.loss.toFixed(1));
         void r.dataset.name.length;
+        // and only values training knows (an unknown kl or binarize once changed training silently)
+        expect(['analytic', 'monte-carlo']).toContain(r.training.kl);
+        expect(['none', 'threshold', 'static', 'dynamic']).toContain(r.training.binarize);
+        expect(r.training.batchSize).toBeLessThanOrEqual(65536);
+        if (r.model.kind === 'mlp') expect(r.model.hidden.length).toBeLessThanOrEqual(16);
       }, `run.json input ${i}`)]++;
     }
     expect(tally.error).toBeGreaterThan(1000);
