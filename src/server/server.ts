@@ -21,6 +21,7 @@ import { readRun } from '../train/run.js';
 import { nameRuns, priorFileOf, summarise, type ServedRun } from './runs.js';
 import { testSetBytes } from './testset.js';
 import { hasTestSet } from './testsetFormat.js';
+import { sendStatic, StaticError } from './static.js';
 
 export interface ExplorerOptions {
   /** Run folders to serve. */
@@ -223,18 +224,18 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
       }
       if (seg[0] === 'wasm') {
         if (seg.length !== 2 || !SAFE_NAME.test(seg[1]) || !seg[1].endsWith('.wasm')) throw new HttpError(404, `not found: ${url.pathname}`);
-        await sendFile(res, wasm, inside(wasm, seg.slice(1)), head, 'max-age=3600');
+        await sendStatic(req, res, wasm, inside(wasm, seg.slice(1)), { head });
         return;
       }
       const file = seg.length === 0 ? path.join(webRoot, 'index.html') : inside(webRoot, seg);
-      await sendFile(res, webRoot, file, head, 'no-cache');
+      await sendStatic(req, res, webRoot, file, { head });
     };
     handle().catch((e: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      if (e instanceof HttpError) send(res, e.status, e.message + '\n', TYPES['.txt'], head);
+      if (e instanceof HttpError || e instanceof StaticError) send(res, e.status, e.message + '\n', TYPES['.txt'], head);
       else if (e instanceof UserError) send(res, 500, e.message + '\n', TYPES['.txt'], head);
       else send(res, 500, 'internal error\n', TYPES['.txt'], head);
     });

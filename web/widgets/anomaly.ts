@@ -11,7 +11,7 @@ import type { RunContext, Widget } from '../app.js';
 import type { ModelQueue } from '../queue.js';
 import { drawImage, imageCanvas } from '../ui/canvas.js';
 import { card, el, markReady } from '../ui/card.js';
-import { axisBottom, axisLeft, scaleLinear, svgEl } from '../ui/svg.js';
+import { axisBottom, axisLeft, linear, svgEl } from '../ui/svg.js';
 import { LABEL_COLOURS, type TestImages, type TestSets } from '../testset.js';
 
 export const EXPLANATION =
@@ -148,8 +148,8 @@ function histogram(host: HTMLElement, t: TestImages, scores: Float32Array): void
   const top = Math.max(...counts.map((c) => c.reduce((a, b) => a + b, 0)));
   const W = 400, H = 190, m = { left: 40, right: 8, top: 8, bottom: 34 };
   const svg = svgEl('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'chart score-hist' });
-  const x = scaleLinear([lo, hi], [m.left, W - m.right]);
-  const y = scaleLinear([0, top], [H - m.bottom, m.top]);
+  const x = linear([lo, hi], [m.left, W - m.right]);
+  const y = linear([0, top], [H - m.bottom, m.top]);
   const bw = (W - m.left - m.right) / BINS;
   counts.forEach((perLabel, b) => {
     let acc = 0;
