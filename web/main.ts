@@ -23,6 +23,7 @@ import { FACES_ONLY, isFacesRun, onlyFor } from './widgets/only.js';
 import { MNIST_ONLY, TestSets, isMnistLike } from './testset.js';
 import { renderFace } from '../src/data/faces.js';
 import { currentUrl, getParam, setParam } from './urlState.js';
+import { plural } from './ui/card.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const e = document.getElementById(id);
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   const addOption = (r: (typeof runs)[number]): void => {
     const o = document.createElement('option');
     o.value = r.name;
-    o.textContent = `${r.name} (${r.dataset.name}, ${r.model.kind}, ${r.epochsDone} epochs)`;
+    o.textContent = `${r.name} (${r.dataset.name}, ${r.model.kind}, ${plural(r.epochsDone, 'epoch')})`;
     o.disabled = !r.hasModel;
     select.appendChild(o);
   };

@@ -5,7 +5,7 @@
  * clicking one makes that run the active model of every widget on the page.
  */
 import type { App, RunContext, Widget } from '../app.js';
-import { card, el, markReady } from '../ui/card.js';
+import { card, el, markReady, plural } from '../ui/card.js';
 import { lossChart, type Chart, type Series } from '../ui/chart.js';
 import { drawGrid, zExtent } from '../ui/grid.js';
 import { player } from '../ui/player.js';
@@ -115,7 +115,7 @@ export function modelComparison(app: App): Widget {
       title.append(el('span', 'swatch-line'), el('span', '', run.name));
       const caption = el('div', 'small panel-epoch', '');
       const last = run.history[run.history.length - 1];
-      button.append(title, el('div', 'small', last ? `seed ${run.training.seed} · ${run.epochsDone} epochs` : 'no epochs yet'), caption);
+      button.append(title, el('div', 'small', last ? `seed ${run.training.seed} · ${plural(run.epochsDone, 'epoch')}` : 'no epochs yet'), caption);
       if (!g) caption.textContent = last ? `validation −ELBO ${last.validation.loss.toFixed(1)}` : '';
       button.disabled = !run.hasModel;
       button.addEventListener('click', () => void app.activate(run.name));

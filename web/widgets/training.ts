@@ -7,7 +7,7 @@
  */
 import type { App, RunContext, Widget } from '../app.js';
 import { LoadedModel } from '../model.js';
-import { card, el, markReady } from '../ui/card.js';
+import { card, el, markReady, plural } from '../ui/card.js';
 import { lossChart } from '../ui/chart.js';
 import { drawGrid, zExtent } from '../ui/grid.js';
 import { zFrame } from '../ui/plot.js';
@@ -143,6 +143,8 @@ export function training(app: App): Widget {
   status.setAttribute('aria-live', 'polite');
   const progressRow = el('div', 'train-progress');
   progressRow.append(progress, progressText);
+  progressRow.hidden = true;
+  progress.setAttribute('aria-label', 'training progress');
 
   // ---- live views ----
   const chartBox = el('div', 'chartbox');
@@ -258,18 +260,34 @@ export function training(app: App): Widget {
     await app.activate(summary.name);
   };
 
+  /** Clears the live views of a finished or abandoned session (nothing stale stays on screen). */
+  const clearSession = (): void => {
+    session = null;
+    progressRow.hidden = true;
+    progress.value = 0;
+    progressText.textContent = '';
+    chartBox.replaceChildren();
+    delete chartBox.dataset.steps;
+    delete chartBox.dataset.epochs;
+    zBox.replaceChildren();
+    delete zBox.dataset.epoch;
+  };
+
   const finish = async (how: 'done' | 'stopped' | 'error', error?: string): Promise<void> => {
     worker?.terminate();
     worker = null;
     setRunning(false);
     const s = session;
     if (!s) return;
+    // stopped: the progress row would show a step that never finished
+    if (how !== 'done') progressRow.hidden = true;
     if (how === 'error') {
       say(`training failed: ${error ?? 'unknown error'}`, 'error');
       c.root.dataset.state = 'error';
       if (!s.best) return;
     }
     if (!s.best || !s.spec) {
+      if (how !== 'error') clearSession();
       say('stopped before the first epoch finished: there is no model to keep');
       return;
     }
@@ -366,6 +384,7 @@ export function training(app: App): Widget {
     };
     progress.value = 0;
     progressText.textContent = '';
+    progressRow.hidden = false;
     zBox.replaceChildren();
     say('starting the training worker…');
     setRunning(true);
@@ -414,7 +433,9 @@ export function training(app: App): Widget {
         const run = decodeRunFile(await file.text());
         run.info.name = app.uniqueRunName(safeRunName(run.info.name));
         await adopt(run);
-        say(`loaded ${file.name}: run '${run.info.name}' (${run.info.dataset.name}, ${run.info.epochsDone} epochs) is now the active model of every widget`);
+        // the live views belonged to the last training session, not to the loaded run
+        if (!worker) clearSession();
+        say(`loaded ${file.name}: run '${run.info.name}' (${run.info.dataset.name}, ${plural(run.info.epochsDone, 'epoch')}) is now the active model of every widget`);
         c.root.dataset.lastRun = run.info.name;
       } catch (e) {
         const msg = e instanceof RunFileError || e instanceof Error ? e.message : String(e);
