@@ -12,6 +12,7 @@ export function imageCanvas(height: number, width: number, cssSize: number, clas
   c.style.height = 'auto';
   c.style.aspectRatio = `${width} / ${height}`;
   c.setAttribute('role', 'img');
+  c.setAttribute('aria-label', 'image');
   return c;
 }
 

@@ -4,7 +4,7 @@
  */
 import { hsvToRgb } from '../../src/data/faces.js';
 import { gaussianHeatmapUrl } from './heatmap.js';
-import { axisBottom, axisLeft, domainOf, linear, svgEl, type Scale } from './svg.js';
+import { axisBottom, axisLeft, describe, domainOf, linear, svgEl, type Scale } from './svg.js';
 
 export const MARGIN = { left: 40, right: 10, top: 10, bottom: 36 };
 
@@ -33,6 +33,8 @@ function frame(size: number, xDomain: readonly [number, number], yDomain: readon
   const layer = svgEl('g', { 'clip-path': `url(#${clip})` }, svg);
   axisBottom(svg, x, MARGIN.top + size, { label: xLabel });
   axisLeft(svg, y, MARGIN.left, { label: yLabel });
+  // a default accessible name; widgets describe their plots more precisely
+  describe(svg, `${xLabel} × ${yLabel} plot`);
   return { svg, x, y, layer, area };
 }
 

@@ -29,6 +29,7 @@ export function evolution(): Widget {
   const chartBox = el('div', 'chartbox');
   const zBox = el('div', 'zbox');
   const left = el('div', 'column');
+  const noGrid = el('p', 'small no-grid-note', 'This run has no latent grid (it is recorded for faces runs with a 2-D latent space): the loss curves and the scrubber only.');
   c.body.append(left, zBox);
 
   let ctx: RunContext | null = null;
@@ -57,7 +58,7 @@ export function evolution(): Widget {
       setParam('epoch', epochs[i] !== undefined ? String(epochs[i]) : null);
     },
   });
-  left.append(chartBox, p.root);
+  left.append(chartBox, p.root, noGrid);
 
   return {
     name: 'evolution',
@@ -100,6 +101,7 @@ export function evolution(): Widget {
         zBox.replaceChildren();
         zBox.hidden = true;
       }
+      noGrid.hidden = grid !== null;
       // the address's epoch on the first load; else the last epoch, then play from the start
       const wanted = firstRun ? getIndex('epoch') : null;
       const at = wanted !== null ? epochs.indexOf(wanted) : -1;

@@ -109,7 +109,7 @@ export function modelComparison(app: App): Widget {
         gridG = svgEl('g', { class: 'grid' }, frame.layer);
         button.append(frame.svg);
       } else {
-        button.append(el('div', 'no-grid', run.hasModel ? (app.active?.faces2d === false ? '' : 'no latent grid') : 'not trained yet'));
+        if (!run.hasModel) button.append(el('div', 'no-grid', 'not trained yet'));
       }
       const title = el('div', 'panel-title');
       title.append(el('span', 'swatch-line'), el('span', '', run.name));
@@ -126,6 +126,7 @@ export function modelComparison(app: App): Widget {
       return { run, button, grid: g, frame, gridG, caption };
     });
     panelsBox.replaceChildren(...panels.map((p) => p.button));
+    panelsBox.classList.toggle('no-grids', !grids.some((g) => g && g.epochs.length > 0));
     const withGrid = grids.some((g) => g && g.epochs.length > 0);
     const lastEpoch = Math.max(0, ...group.map((run) => run.history[run.history.length - 1]?.epoch ?? 0));
     epochs = Array.from({ length: lastEpoch + (withGrid ? 1 : 0) }, (_, k) => (withGrid ? k : k + 1));

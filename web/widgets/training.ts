@@ -11,7 +11,7 @@ import { card, el, markReady, plural } from '../ui/card.js';
 import { lossChart } from '../ui/chart.js';
 import { drawGrid, zExtent } from '../ui/grid.js';
 import { zFrame } from '../ui/plot.js';
-import { svgEl } from '../ui/svg.js';
+import { describe, svgEl } from '../ui/svg.js';
 import { describeModel, MLP_400_20, SEED000_CONV, type ModelConfig } from '../../src/models/config.js';
 import type { DatasetSpec } from '../../src/data/load.js';
 import type { EpochRecord } from '../../src/train/history.js';
@@ -210,7 +210,7 @@ export function training(app: App): Widget {
       { label: 'minibatch', colour: '#a0aec0', width: 1, values: thin(s.steps), className: 'steps' },
       { label: 'training', colour: '#2b6cb0', values: s.history.map((h) => [h.epoch, h.train.loss] as const), className: 'train' },
       { label: 'validation', colour: '#dd6b20', values: s.history.map((h) => [h.epoch, h.validation.loss] as const), className: 'validation' },
-    ], { width: 470, height: 240, yLabel: '−ELBO (nats)', xDomain: [0, s.options.epochs] });
+    ], { width: 470, height: 240, yLabel: '−ELBO (nats)', xDomain: [0, s.options.epochs], name: 'live training loss' });
     // epoch means as dots too (one epoch is one point, which a line alone would not show)
     for (const [cls, colour, pick] of [['train', '#2b6cb0', (h: EpochRecord) => h.train.loss], ['validation', '#dd6b20', (h: EpochRecord) => h.validation.loss]] as const) {
       for (const h of s.history) svgEl('circle', { cx: chart.x(h.epoch), cy: chart.y(pick(h)), r: 3.2, fill: colour, class: `epoch-dot ${cls}` }, chart.svg);
@@ -233,6 +233,7 @@ export function training(app: App): Widget {
     }
     const last = g.epochs[g.epochs.length - 1];
     const f = zFrame(200, zExtent(last.mu), false);
+    describe(f.svg, 'live latent grid', `the encoded parameter grid after epoch ${last.epoch}`);
     drawGrid(svgEl('g', { class: 'grid' }, f.layer), { n: g.n, params: g.params, points: last.mu }, f.x, f.y, { radius: 2 });
     const cap = el('div', 'small', last.epoch === 0 ? 'latent grid, untrained' : `latent grid after epoch ${last.epoch}`);
     zBox.replaceChildren(f.svg, cap);
