@@ -11,12 +11,19 @@
  * for every backend the page can start (?backend=webgl, ?backend=wasm). Prints median and 95th
  * percentile in ms, and whether a drag's p95 fits in one 60 Hz frame (16 ms).
  *
- * Flags: --reps N (default 200), --warmup N (default 20), --backends webgl,wasm, --fresh (retrain).
+ * Also the page's start: the time from navigation to the first model image on screen (a widget
+ * that draws the decoder's output marks itself ready), with a warm server, --loads times each with
+ * an empty browser cache (a new browser context) and with a warm one (a reload: hashed assets come
+ * from the cache, the rest revalidates), and the bytes the empty-cache load transferred (the
+ * bundle and the wasm files are served compressed).
+ *
+ * Flags: --reps N (default 200), --warmup N (default 20), --backends webgl,wasm, --loads N
+ * (default 5), --fresh (retrain).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { useBackend } from '../src/engine/backend.js';
 import { SEED000_CONV } from '../src/models/config.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../src/train/trainer.js';
@@ -26,6 +33,7 @@ import { serveExplorer } from '../src/server/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FRAME_MS = 16;
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -36,6 +44,30 @@ const reps = Number(flag('--reps') ?? 200);
 const warmup = Number(flag('--warmup') ?? 20);
 const backends = (flag('--backends') ?? 'webgl,wasm').split(',');
 const fresh = args.includes('--fresh');
+const loads = Number(flag('--loads') ?? 5);
+const FIRST_IMAGE_GOAL_MS = 1000;
+
+/** Records, in the page, when the first model-driven widget shows the model's image. */
+const FIRST_IMAGE_PROBE = `
+  new MutationObserver((_, obs) => {
+    if (document.querySelector('section[data-widget="decoding"][data-ready], section[data-widget="sampling"][data-ready], section[data-widget="mapping"][data-ready]')) {
+      window.__firstImage = performance.now();
+      obs.disconnect();
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
+`;
+
+/** ms from navigation start to the first model image, and the bytes the load transferred. */
+async function loadOnce(page: Page, url: string, reload: boolean): Promise<{ ms: number; bytes: number }> {
+  if (reload) await page.reload();
+  else await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as { __firstImage?: number }).__firstImage !== undefined, undefined, { timeout: 120_000 });
+  return page.evaluate(() => {
+    const bytes = performance.getEntriesByType('resource').reduce((s, e) => s + (e as PerformanceResourceTiming).transferSize, 0) +
+      ((performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.transferSize ?? 0);
+    return { ms: (window as unknown as { __firstImage: number }).__firstImage, bytes };
+  });
+}
 
 type Op = 'decode' | 'mapping' | 'grid';
 const OPS: { op: Op; label: string; drag: boolean }[] = [
@@ -117,14 +149,16 @@ async function main(): Promise<void> {
   const server = await serveExplorer({ runs: [dir], port: 0 });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-bench-web-profile-'));
   let context: BrowserContext | null = null;
+  let browser: Browser | null = null;
   const rows: string[][] = [];
+  const startRows: string[][] = [];
   const notes: string[] = [];
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1100, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: LAUNCH_ARGS,
     });
     const version = context.browser()?.version() ?? '?';
     notes.push(`Chromium ${version} (headless, --disable-gpu), ${os.cpus().length} cores, ${reps} timed runs after ${warmup} warm-up runs each`);
@@ -159,8 +193,34 @@ async function main(): Promise<void> {
       }
       await page.close();
     }
+    // the page's start, with a warm server (the loads above warmed it)
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
+    for (const want of backends) {
+      if (!notes.some((n) => n.startsWith(`${want}: started`))) continue;
+      const url = `${server.url}?backend=${want}`;
+      const cold: number[] = [], warm: number[] = [];
+      let bytes = 0;
+      for (let k = 0; k < loads; k++) {
+        // an empty HTTP cache: a new context of the same browser
+        const fresh = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+        await fresh.addInitScript(FIRST_IMAGE_PROBE);
+        const page = await fresh.newPage();
+        const c = await loadOnce(page, url, false);
+        cold.push(c.ms);
+        bytes = c.bytes;
+        warm.push((await loadOnce(page, url, true)).ms);
+        await fresh.close();
+      }
+      cold.sort((a, b) => a - b);
+      warm.sort((a, b) => a - b);
+      const med = (xs: number[]): number => quantile(xs, 0.5);
+      startRows.push([`first model image, empty cache (${(bytes / 1e6).toFixed(2)} MB transferred)`, want, med(cold).toFixed(0), cold[cold.length - 1].toFixed(0), med(cold) < FIRST_IMAGE_GOAL_MS ? 'yes' : 'no']);
+      startRows.push(['first model image, cached (reload)', want, med(warm).toFixed(0), warm[warm.length - 1].toFixed(0), med(warm) < FIRST_IMAGE_GOAL_MS ? 'yes' : 'no']);
+      process.stderr.write(`${want} first image: empty cache median ${med(cold).toFixed(0)} ms, cached ${med(warm).toFixed(0)} ms, ${bytes} bytes\n`);
+    }
   } finally {
     await context?.close();
+    await browser?.close();
     await server.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
@@ -170,6 +230,12 @@ async function main(): Promise<void> {
   process.stdout.write(`explorer latency (${notes[0]})\n`);
   for (const n of notes.slice(1)) process.stdout.write(`  ${n}\n`);
   process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+  if (startRows.length) {
+    const h2 = ['page start (navigation → first model image)', 'backend', 'median ms', 'max ms', `median < ${FIRST_IMAGE_GOAL_MS} ms`];
+    const w2 = h2.map((h, i) => Math.max(h.length, ...startRows.map((r) => r[i].length)));
+    const l2 = (r: string[]): string => r.map((c, i) => (i < 2 ? c.padEnd(w2[i]) : c.padStart(w2[i]))).join('  ');
+    process.stdout.write(`\n${l2(h2)}\n${w2.map((w) => '-'.repeat(w)).join('  ')}\n${startRows.map(l2).join('\n')}\n(${loads} loads each, warm server)\n`);
+  }
 }
 
 await main();

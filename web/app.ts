@@ -116,18 +116,27 @@ export class App {
     this.onStatus(`loading ${name}…`);
     document.body.dataset.loading = 'true';
     const local = this.localModels.get(name);
-    const model = await this.queue.run(`load`, () => (local ? LoadedModel.fromArtifacts(run, local.encoder, local.decoder) : LoadedModel.load(run)));
-    if (!model) return;
     const faces2d = isFaces2d(run);
+    const loading = this.queue.run(`load`, () => (local ? LoadedModel.fromArtifacts(run, local.encoder, local.decoder) : LoadedModel.load(run)));
+    // while the model's files download: fetch the latent grid and render the parameter grid's faces
+    const latentGridLoaded = faces2d ? this.latentGrid(run) : Promise.resolve(null);
+    latentGridLoaded.catch(() => undefined);
+    const params = parameterGrid(GRID_N);
+    if (faces2d && !this.gridImages) {
+      await new Promise((r) => setTimeout(r, 0)); // let the model's requests go out first
+      this.gridImages = renderParams(params);
+    }
+    const model = await loading;
+    if (!model) return;
+    performance.mark('vae:model');
     let grid: RunContext['grid'] = null;
-    if (faces2d) {
-      const params = parameterGrid(GRID_N);
-      this.gridImages ??= renderParams(params);
+    if (faces2d && this.gridImages) {
       const images = this.gridImages;
       const enc = await this.queue.run(`grid`, () => model.encode(images, GRID_N * GRID_N));
       if (enc) grid = { n: GRID_N, params, ...enc };
     }
-    const latentGrid = faces2d ? await this.latentGrid(run) : null;
+    performance.mark('vae:grid');
+    const latentGrid = await latentGridLoaded;
     const previous = this.active;
     const ctx: RunContext = { run, model, faces2d, grid, latentGrid };
     this.active = ctx;

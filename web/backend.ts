@@ -34,13 +34,28 @@ export async function startBackend(order: readonly BrowserBackend[] = BROWSER_BA
  * (measured with `npm run bench:web`), so the default order tries wasm first.
  */
 export function softwareWebglRenderer(): string | null {
+  // tfjs draws on an OffscreenCanvas (WebGL 2) where there is one, so that context is checked too:
+  // a page whose own canvases have no WebGL may still reach SwiftShader through it
+  const canvases: (() => HTMLCanvasElement | OffscreenCanvas)[] = [() => document.createElement('canvas')];
+  if (typeof OffscreenCanvas !== 'undefined') canvases.push(() => new OffscreenCanvas(1, 1));
+  for (const make of canvases) {
+    for (const kind of ['webgl2', 'webgl'] as const) {
+      const renderer = rendererOf(make, kind);
+      if (renderer && /swiftshader|llvmpipe|software/i.test(renderer)) return renderer;
+    }
+  }
+  return null;
+}
+
+/** The renderer string of a fresh WebGL context of `kind` on a new canvas, or null. */
+function rendererOf(make: () => HTMLCanvasElement | OffscreenCanvas, kind: 'webgl' | 'webgl2'): string | null {
   try {
-    const gl = document.createElement('canvas').getContext('webgl');
+    const gl = make().getContext(kind) as WebGLRenderingContext | null;
     if (!gl) return null;
     const info = gl.getExtension('WEBGL_debug_renderer_info');
     const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
     gl.getExtension('WEBGL_lose_context')?.loseContext();
-    return /swiftshader|llvmpipe|software/i.test(renderer) ? renderer : null;
+    return renderer;
   } catch {
     return null;
   }

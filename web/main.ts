@@ -22,6 +22,8 @@ import { anomaly } from './widgets/anomaly.js';
 import { FACES_ONLY, isFacesRun, onlyFor } from './widgets/only.js';
 import { MNIST_ONLY, TestSets, isMnistLike } from './testset.js';
 import { renderFace } from '../src/data/faces.js';
+import { currentUrl, getParam, setParam } from './urlState.js';
+import { plural } from './ui/card.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const e = document.getElementById(id);
@@ -30,18 +32,31 @@ const $ = <T extends HTMLElement>(id: string): T => {
 };
 
 const statusEl = $('status');
+/** A message under the header that stays until dismissed (e.g. an unknown run in the address). */
+const notice = (msg: string): void => {
+  const box = $('page-notice');
+  box.querySelector('span')!.textContent = msg;
+  box.hidden = false;
+};
+$('page-notice').querySelector('button')!.addEventListener('click', () => ($('page-notice').hidden = true));
 const setStatus = (msg: string): void => {
   statusEl.textContent = msg;
 };
 
 async function main(): Promise<void> {
   const software = softwareWebglRenderer();
+  // the run list is fetched while the backend starts (its wasm compiles)
+  const runsLoaded = App.fetchRuns();
+  runsLoaded.catch(() => undefined);
   const backend = await startBackend(backendOrder(location.search, software));
+  // start-up marks (bench:web reads them)
+  performance.mark('vae:backend');
   $('backend').textContent = `backend: ${backend}`;
   if (software && backend !== 'webgl') $('backend').title = `WebGL is software-rendered here (${software}), slower than WebAssembly`;
   document.body.dataset.backend = backend;
 
-  const runs = await App.fetchRuns();
+  const runs = await runsLoaded;
+  performance.mark('vae:runs');
   const app = new App(runs, backend, setStatus);
   const host = $('widgets');
   // the MNIST views share the test images and their encodings
@@ -71,7 +86,7 @@ async function main(): Promise<void> {
   const addOption = (r: (typeof runs)[number]): void => {
     const o = document.createElement('option');
     o.value = r.name;
-    o.textContent = `${r.name} (${r.dataset.name}, ${r.model.kind}, ${r.epochsDone} epochs)`;
+    o.textContent = `${r.name} (${r.dataset.name}, ${r.model.kind}, ${plural(r.epochsDone, 'epoch')})`;
     o.disabled = !r.hasModel;
     select.appendChild(o);
   };
@@ -81,21 +96,37 @@ async function main(): Promise<void> {
   select.addEventListener('change', () => void app.activate(select.value));
   app.onRun((ctx) => {
     select.value = ctx.run.name;
-    const url = new URL(location.href);
-    url.searchParams.set('run', ctx.run.name);
-    history.replaceState(null, '', url);
+    setParam('run', ctx.run.name);
+  });
+
+  // the address holds the view (run, dots, epoch, draw, endpoints): a button copies it
+  const copy = $<HTMLButtonElement>('copy-link');
+  copy.addEventListener('click', () => {
+    const url = currentUrl();
+    const done = (msg: string): void => {
+      copy.textContent = msg;
+      window.setTimeout(() => (copy.textContent = 'copy link'), 1500);
+    };
+    const ask = (): void => void window.prompt('Copy this link:', url);
+    if (navigator.clipboard) navigator.clipboard.writeText(url).then(() => done('link copied'), ask);
+    else ask();
   });
 
   // the page's handle for tests and the benchmark
   (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle(), renderFace, testSets, tensors: () => tf.memory().numTensors };
 
-  const wanted = new URLSearchParams(location.search).get('run');
-  const first = runs.find((r) => r.name === wanted && r.hasModel) ?? runs.find((r) => r.hasModel && isFaces2d(r)) ?? runs.find((r) => r.hasModel);
+  const wanted = getParam('run');
+  const named = wanted === null ? undefined : runs.find((r) => r.name === wanted);
+  const first = (named?.hasModel ? named : undefined) ?? runs.find((r) => r.hasModel && isFaces2d(r)) ?? runs.find((r) => r.hasModel);
   if (!first) {
     setStatus('no trained run yet: the widgets need a run with at least one finished epoch');
     return;
   }
   await app.activate(first.name);
+  // a run named in the address that is not served (or not trained): say so, visibly
+  if (wanted !== null && wanted !== first.name) {
+    notice(named ? `The run '${wanted}' in the address has no trained model yet; showing '${first.name}' instead.` : `There is no run named '${wanted}' on this server; showing '${first.name}' instead.`);
+  }
 }
 
 main().catch((e: unknown) => {

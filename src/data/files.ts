@@ -181,6 +181,8 @@ export interface ContainedFile {
   /** Its real path (symlinks resolved). */
   real: string;
   size: number;
+  /** Last modification time (for an ETag). */
+  mtimeMs: number;
 }
 
 /**
@@ -199,7 +201,7 @@ export function containedFile(root: string, file: string): ContainedFile | null 
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new ContainmentError('outside', file);
   const st = statSync(real);
   if (!st.isFile()) throw new ContainmentError('not-file', file);
-  return { real, size: st.size };
+  return { real, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 export class ContainmentError extends Error {

@@ -23,6 +23,7 @@ import { ContainmentError, containedFile, type ContainedFile } from '../data/fil
 import { nameRuns, priorFileOf, summariseAll, withoutPaths, type ServedRun } from './runs.js';
 import { testSetBytes } from './testset.js';
 import { hasTestSet } from './testsetFormat.js';
+import { sendStatic, StaticError } from './static.js';
 
 export interface ExplorerOptions {
   /** Run folders to serve. */
@@ -236,20 +237,20 @@ export function createHandler(runs: ServedRun[], webRoot: string, loopbackOnly: 
       }
       if (seg[0] === 'wasm') {
         if (seg.length !== 2 || !SAFE_NAME.test(seg[1]) || !seg[1].endsWith('.wasm')) throw new HttpError(404, `not found: ${url.pathname}`);
-        await sendFile(res, wasm, inside(wasm, seg.slice(1)), head, 'max-age=3600');
+        await sendStatic(req, res, wasm, inside(wasm, seg.slice(1)), { head });
         return;
       }
       // dotfiles (.env, .git, editor files) of the web root are never served
       if (seg.some((x) => x.startsWith('.'))) throw new HttpError(404, `not found: ${url.pathname}`);
       const file = seg.length === 0 ? path.join(webRoot, 'index.html') : inside(webRoot, seg);
-      await sendFile(res, webRoot, file, head, 'no-cache');
+      await sendStatic(req, res, webRoot, file, { head });
     };
     handle().catch((e: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      if (e instanceof HttpError) send(res, e.status, e.message + '\n', TYPES['.txt'], head);
+      if (e instanceof HttpError || e instanceof StaticError) send(res, e.status, e.message + '\n', TYPES['.txt'], head);
       else if (e instanceof UserError) {
         // a run that became unreadable: say what, never where (no absolute path in the body)
         const run = runs.find((r) => e.message.includes(r.dir));

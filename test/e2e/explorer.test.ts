@@ -195,26 +195,90 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
     expect(diff(img, await pixels(page, 'canvas.sample'))).toBeGreaterThan(1);
   });
 
-  it('evolution: scrubbing to another epoch redraws the latent grid and moves the marker', async () => {
-    const grid = 'section[data-widget="evolution"] svg.zplot .grid-hue';
-    const slider = page.locator('section[data-widget="evolution"] input[data-role="scrubber"]');
+  it('evolution: plays in a loop on load; scrubbing (slider or a drag on the chart) redraws the grid and moves the marker', async () => {
+    const evo = 'section[data-widget="evolution"]';
+    const grid = `${evo} svg.zplot .grid-hue`;
+    const slider = page.locator(`${evo} input[data-role="scrubber"]`);
     expect(await slider.getAttribute('max')).toBe('4'); // epochs 0 (untrained) to 4
+    // playing on load: the label says pause, and the epoch moves on by itself
+    expect(await page.textContent(`${evo} button[data-role="play"]`)).toBe('❚❚ pause');
+    const seen = new Set<string>();
+    for (let k = 0; k < 12 && seen.size < 3; k++) {
+      seen.add((await page.getAttribute(evo, 'data-epoch')) ?? '');
+      await page.waitForTimeout(200);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    // the play button keeps its width whatever its label, so the slider does not jump
+    const sliderX = async (): Promise<number> => (await slider.boundingBox())!.x;
+    const xPlaying = await sliderX();
+    await slider.fill('4'); // a scrub pauses
+    expect(await page.textContent(`${evo} button[data-role="play"]`)).toBe('▶ play');
+    expect(await sliderX()).toBe(xPlaying);
     const last = await page.getAttribute(grid, 'd');
-    const marker = await page.getAttribute('section[data-widget="evolution"] line.marker', 'x1');
+    const marker = await page.getAttribute(`${evo} line.marker`, 'x1');
     await slider.fill('0');
     expect(await page.getAttribute(grid, 'd')).not.toBe(last);
-    expect(await page.getAttribute('section[data-widget="evolution"] line.marker', 'x1')).not.toBe(marker);
-    expect(await page.textContent('section[data-widget="evolution"] .controls .mono')).toMatch(/epoch 0/);
+    expect(await page.getAttribute(`${evo} line.marker`, 'x1')).not.toBe(marker);
+    expect(await page.textContent(`${evo} .controls .mono`)).toMatch(/epoch 0/);
     await slider.fill('4');
+    expect(await page.getAttribute(grid, 'd')).toBe(last);
+    // a drag along the loss chart scrubs too: to the left end is epoch 0, to the right end epoch 4
+    await drag(page, `${evo} svg.chart .plot-area`, [0.9, 0.5], [0.01, 0.5]);
+    expect(await page.getAttribute(evo, 'data-epoch')).toBe('0');
+    expect(await slider.inputValue()).toBe('0');
+    await drag(page, `${evo} svg.chart .plot-area`, [0.1, 0.5], [0.99, 0.5]);
+    expect(await page.getAttribute(evo, 'data-epoch')).toBe('4');
     expect(await page.getAttribute(grid, 'd')).toBe(last);
     // play from the end starts again at epoch 0; pressing again pauses
     // (clicked and read in one task of the page, so the animation timer cannot run in between)
-    const pressPlay = (): Promise<{ label: string; value: string }> => page.$eval('section[data-widget="evolution"]', (w) => {
+    const pressPlay = (): Promise<{ label: string; value: string }> => page.$eval(evo, (w) => {
       (w.querySelector('button[data-role="play"]') as HTMLButtonElement).click();
       return { label: w.querySelector('button[data-role="play"]')!.textContent ?? '', value: (w.querySelector('input[data-role="scrubber"]') as HTMLInputElement).value };
     });
     expect(await pressPlay()).toEqual({ label: '❚❚ pause', value: '0' });
     expect((await pressPlay()).label).toBe('▶ play');
+  });
+
+  it('mapping: the parameter space reaches 20% of each range beyond the training ranges (size 0.2–1.6, hue 0.2–0.9)', async () => {
+    const sec = 'section[data-widget="mapping"]';
+    await drag(page, `${sec} svg.paramplot .plot-area`, [0.5, 0.5], [1.2, -0.2]); // past the top-right corner
+    expect(await page.textContent(`${sec} figcaption`)).toBe('input: size 1.60, hue 0.90');
+    await drag(page, `${sec} svg.paramplot .plot-area`, [0.5, 0.5], [-0.2, 1.2]);
+    expect(await page.textContent(`${sec} figcaption`)).toBe('input: size 0.20, hue 0.20');
+    // the hue gradient behind the parameter space, the prior's density behind the encoded grid
+    expect(await page.locator(`${sec} svg.paramplot .hue-bands rect`).count()).toBeGreaterThan(10);
+    expect(await page.locator(`${sec} svg.zplot image.heatmap`).count()).toBe(1);
+  });
+
+  it('arrow keys move the mapping and decoding dots (Shift: larger steps) and change the images', async () => {
+    const map = 'section[data-widget="mapping"]';
+    await page.focus(`${map} circle.handle`);
+    const input = await pixels(page, 'canvas[data-role="input"]');
+    const recon = await pixels(page, 'canvas[data-role="reconstruction"]');
+    const cap = await page.textContent(`${map} figcaption`);
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    await idle(page);
+    const [, s0, h0] = /size ([\d.]+), hue ([\d.]+)/.exec(cap!)!.map(Number);
+    const [, s1, h1] = /size ([\d.]+), hue ([\d.]+)/.exec((await page.textContent(`${map} figcaption`))!)!.map(Number);
+    expect(s1 - s0).toBeCloseTo(0.14, 2); // 10% of the extended size range 0.2–1.6
+    expect(h1 - h0).toBeCloseTo(0.077, 2); // 11% of the extended hue range 0.2–0.9
+    expect(await page.getAttribute(`${map} circle.handle`, 'aria-valuetext')).toBe(`size ${s1.toFixed(2)}, hue ${h1.toFixed(2)}`);
+    expect(diff(input, await pixels(page, 'canvas[data-role="input"]'))).toBeGreaterThan(2);
+    expect(diff(recon, await pixels(page, 'canvas[data-role="reconstruction"]'))).toBeGreaterThan(0.5);
+
+    const dec = 'section[data-widget="decoding"]';
+    await page.focus(`${dec} circle.handle`);
+    const decoded = await pixels(page, 'canvas[data-role="decoded"]');
+    const z = /z = \(([-\d.]+), ([-\d.]+)\)/.exec((await page.textContent(`${dec} figcaption`))!)!.map(Number);
+    for (let k = 0; k < 3; k++) await page.keyboard.press('Shift+ArrowLeft');
+    await page.keyboard.press('ArrowDown');
+    await idle(page);
+    const z2 = /z = \(([-\d.]+), ([-\d.]+)\)/.exec((await page.textContent(`${dec} figcaption`))!)!.map(Number);
+    expect(z2[1]).toBeCloseTo(Math.max(-3, z[1] - 1.5), 2);
+    expect(z2[2]).toBeCloseTo(z[2] - 0.05, 2);
+    expect(diff(decoded, await pixels(page, 'canvas[data-role="decoded"]'))).toBeGreaterThan(1);
   });
 
   it('model comparison: shows both runs; clicking one makes it the active model everywhere', async () => {
@@ -233,6 +297,106 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
     // same z, another decoder: another image; another run's training history
     expect(diff(decoded, await pixels(page, 'canvas[data-role="decoded"]'))).toBeGreaterThan(3);
     expect(await page.getAttribute('section[data-widget="evolution"] svg.zplot .grid-hue', 'd')).not.toBe(evoGrid);
+  });
+
+  it('model comparison: the panels follow the scrubber; hovering a curve or a panel names its run and outlines both', async () => {
+    const mc = 'section[data-widget="model-comparison"]';
+    const panelGrid = (run: string): Promise<string | null> => page.getAttribute(`${mc} button.panel[data-run="${run}"] .grid-hue`, 'd');
+    const slider = page.locator(`${mc} input[data-role="scrubber"]`);
+    expect(await slider.getAttribute('max')).toBe('4');
+    const atEnd = [await panelGrid('run-a'), await panelGrid('run-b')];
+    await slider.fill('1');
+    expect(await page.getAttribute(`${mc} button.panel[data-run="run-a"] .grid`, 'data-epoch')).toBe('1');
+    expect(await panelGrid('run-a')).not.toBe(atEnd[0]);
+    expect(await panelGrid('run-b')).not.toBe(atEnd[1]);
+    await slider.fill('4');
+    expect([await panelGrid('run-a'), await panelGrid('run-b')]).toEqual(atEnd);
+
+    // hover each run's validation curve at its last point: the chart and the page name that run
+    const chart = page.locator(`${mc} svg.chart`);
+    for (const run of ['run-a', 'run-b']) {
+      const at = await page.$eval(`${mc} svg.chart path.series[data-key="${run}"]:not([stroke-dasharray])`, (el) => {
+        const path = el as SVGPathElement;
+        const p = path.getPointAtLength(path.getTotalLength() * 0.75);
+        const m = path.getScreenCTM()!;
+        const q = new DOMPoint(p.x, p.y).matrixTransform(m);
+        return [q.x, q.y] as const;
+      });
+      await chart.scrollIntoViewIfNeeded();
+      await page.mouse.move(at[0], at[1]);
+      await expect.poll(() => page.getAttribute(mc, 'data-hovered')).toBe(run);
+      expect(await page.textContent(`${mc} .hover-run`)).toBe(`run ${run}`);
+      expect(await page.textContent(`${mc} svg.chart .hover-name`)).toBe(run);
+      expect(await page.locator(`${mc} button.panel.hot`).getAttribute('data-run')).toBe(run);
+      expect(await page.locator(`${mc} svg.chart path.series.hot`).count()).toBe(2); // validation and training
+    }
+    await page.mouse.move(0, 0);
+    await page.hover(`${mc} button.panel[data-run="run-a"]`);
+    expect(await page.getAttribute(mc, 'data-hovered')).toBe('run-a');
+    expect(await page.getAttribute(`${mc} svg.chart path.series.hot`, 'data-key')).toBe('run-a');
+    await page.mouse.move(0, 0);
+  });
+
+  it('the address holds the view: opening it restores the run, the dots, the epoch and the samples (pixel-equal)', async () => {
+    const p1 = await open(context, '?run=run-a');
+    await idle(p1);
+    // move things: decoding and mapping dots by keys, the sampling draw, the evolution epoch
+    await p1.focus('section[data-widget="decoding"] circle.handle');
+    await p1.keyboard.press('Shift+ArrowRight');
+    await p1.keyboard.press('Shift+ArrowUp');
+    await p1.focus('section[data-widget="mapping"] circle.handle');
+    await p1.keyboard.press('Shift+ArrowLeft');
+    await p1.click('section[data-widget="sampling"] button');
+    await p1.locator('section[data-widget="evolution"] input[data-role="scrubber"]').fill('2');
+    await idle(p1);
+    await p1.waitForTimeout(100); // the address is written on the next frame
+    const url = p1.url();
+    expect(url).toMatch(/run=run-a/);
+    expect(url).toMatch(/z=0\.5%2C0\.5|z=0\.5,0\.5/);
+    expect(url).toMatch(/draw=1/);
+    expect(url).toMatch(/epoch=2/);
+    const shot = async (p: Page): Promise<number[][]> => Promise.all(['canvas[data-role="decoded"]', 'canvas[data-role="input"]', 'canvas[data-role="reconstruction"]', 'canvas.sample'].map((sel) => pixels(p, sel)));
+    const before = await shot(p1);
+    const grid = await p1.getAttribute('section[data-widget="evolution"] svg.zplot .grid-hue', 'd');
+    const p2 = await open(context, new URL(url).search);
+    await idle(p2);
+    expect(await p2.getAttribute('body', 'data-active-run')).toBe('run-a');
+    expect(await shot(p2)).toEqual(before);
+    expect(await p2.inputValue('section[data-widget="evolution"] input[data-role="scrubber"]')).toBe('2');
+    expect(await p2.getAttribute('section[data-widget="evolution"] svg.zplot .grid-hue', 'd')).toBe(grid);
+    expect(await p2.textContent('section[data-widget="evolution"] button[data-role="play"]')).toBe('▶ play'); // a restored epoch does not play
+    await p1.close();
+    await p2.close();
+  });
+
+  it('an unknown run in the address gives a visible message', async () => {
+    const p = await open(context, '?run=nope');
+    expect(await p.isVisible('#page-notice')).toBe(true);
+    expect(await p.textContent('#page-notice')).toMatch(/no run named 'nope'.*showing 'run-a'/);
+    await p.close();
+  });
+
+  it('at 390 px wide nothing overflows sideways; plots and images fit their card', async () => {
+    const p = await open(context);
+    await p.setViewportSize({ width: 390, height: 800 });
+    await idle(p);
+    await p.waitForTimeout(200);
+    const over = await p.evaluate(() => {
+      const W = document.documentElement.clientWidth;
+      const out: string[] = [];
+      if (document.documentElement.scrollWidth > W) out.push(`document ${document.documentElement.scrollWidth} > ${W}`);
+      for (const card of Array.from(document.querySelectorAll('section.widget'))) {
+        const r = card.getBoundingClientRect();
+        if (r.right > W + 0.5) out.push(`${(card as HTMLElement).dataset.widget} right ${r.right}`);
+        for (const e of Array.from(card.querySelectorAll('svg.plot, svg.chart, canvas, .panels, .sample-grid, .controls'))) {
+          const b = e.getBoundingClientRect();
+          if (b.width > 0 && b.right > r.right + 0.5) out.push(`${(card as HTMLElement).dataset.widget} ${e.tagName}.${e.getAttribute('class')} right ${b.right} > ${r.right}`);
+        }
+      }
+      return out;
+    });
+    expect(over).toEqual([]);
+    await p.close();
   });
 
   it('runs on the WebAssembly backend too (wasm files served, set by ?backend=wasm)', async () => {

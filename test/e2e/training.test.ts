@@ -76,6 +76,7 @@ describe.skipIf(!haveChromium)('training in the page (headless Chromium)', () =>
     expect((await page.textContent(`${PANEL} p.explanation`))!.length).toBeGreaterThan(100);
     expect(await page.isDisabled(`${PANEL} [data-role="download"]`)).toBe(true);
     expect(await page.isDisabled(`${PANEL} [data-role="stop"]`)).toBe(true);
+    expect(await page.isVisible(`${PANEL} .train-progress`)).toBe(false);
     expect(await page.locator(`${PANEL} [data-role="dataset"] option`).allTextContents()).toHaveLength(2);
   });
 
@@ -110,7 +111,7 @@ describe.skipIf(!haveChromium)('training in the page (headless Chromium)', () =>
     // every model-driven widget shows the new run; the selector and the comparison list have it
     for (const w of MODEL_WIDGETS) expect(await page.getAttribute(`section[data-widget="${w}"]`, 'data-ready'), w).toBe(FACES_RUN);
     expect(await page.inputValue('#run-select')).toBe(FACES_RUN);
-    expect(await page.locator('#run-select option').allTextContents()).toEqual(['cli-run (faces, conv, 1 epochs)', `${FACES_RUN} (faces, conv, 1 epochs)`]);
+    expect(await page.locator('#run-select option').allTextContents()).toEqual(['cli-run (faces, conv, 1 epoch)', `${FACES_RUN} (faces, conv, 1 epoch)`]);
     expect(await page.getAttribute('section[data-widget="evolution"] input[data-role="scrubber"]', 'max')).toBe('1'); // epochs 0 and 1
     // another decoder at the same z (both models saw one short epoch, so the images are close)
     expect(meanAbsDiff(decodedBefore, await pixels(page, 'canvas[data-role="decoded"]'))).toBeGreaterThan(0);
@@ -150,6 +151,11 @@ describe.skipIf(!haveChromium)('training in the page (headless Chromium)', () =>
     await page.waitForSelector(`body[data-active-run="${FACES_RUN}-2"]`);
     await idle(page);
     expect(await statusText()).toMatch(new RegExp(`^loaded ${FACES_RUN}\\.vaerun\\.json: run '${FACES_RUN}-2'`));
+    // nothing of the last training session stays on screen: progress row, live chart, live grid
+    expect(await page.isVisible(`${PANEL} .train-progress`)).toBe(false);
+    expect(await page.locator(`${PANEL} [data-role="live-chart"] svg`).count()).toBe(0);
+    expect(await page.locator(`${PANEL} [data-role="live-grid"] svg`).count()).toBe(0);
+    expect(await statusText()).toMatch(/\(faces, 1 epoch\)/);
     expect(meanAbsDiff(trained, await pixels(page, 'canvas[data-role="decoded"]'))).toBe(0);
     expect(await page.locator('#run-select option').count()).toBe(3);
     // the comparison widget lists both page runs (same data and model), not the 8-filter CLI run
@@ -189,6 +195,7 @@ describe.skipIf(!haveChromium)('training in the page (headless Chromium)', () =>
     await idle(page);
     expect(await statusText()).toMatch(/^stopped after epoch \d+: run 'page-mnist-mlp-2d-s0'/);
     expect(await page.isDisabled(`${PANEL} [data-role="stop"]`)).toBe(true);
+    expect(await page.isVisible(`${PANEL} .train-progress`)).toBe(false);
     const run = await page.evaluate(() => {
       const a = (window as unknown as { explorer: { app: { active: { run: { status: string; dataset: unknown; epochsDone: number; urls: { testset: string | null } } } } } }).explorer.app.active.run;
       return { status: a.status, dataset: a.dataset, epochsDone: a.epochsDone, testset: a.urls.testset };

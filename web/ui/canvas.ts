@@ -6,8 +6,13 @@ export function imageCanvas(height: number, width: number, cssSize: number, clas
   c.width = width;
   c.height = height;
   c.className = className;
+  // at most cssSize wide, narrower when its column is (the height follows the aspect ratio)
   c.style.width = `${cssSize}px`;
-  c.style.height = `${Math.round((cssSize * height) / width)}px`;
+  c.style.maxWidth = '100%';
+  c.style.height = 'auto';
+  c.style.aspectRatio = `${width} / ${height}`;
+  c.setAttribute('role', 'img');
+  c.setAttribute('aria-label', 'image');
   return c;
 }
 
@@ -45,6 +50,7 @@ export function captionedImage(height: number, width: number, cssSize: number, c
   figure.className = 'image';
   const canvas = imageCanvas(height, width, cssSize);
   canvas.dataset.role = role;
+  canvas.setAttribute('aria-label', caption);
   const cap = document.createElement('figcaption');
   cap.textContent = caption;
   figure.append(canvas, cap);

@@ -45,3 +45,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = ''
 export function markReady(root: HTMLElement, run: string): void {
   root.dataset.ready = run;
 }
+
+/** "1 epoch", "2 epochs". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

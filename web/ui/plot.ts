@@ -4,7 +4,7 @@
  */
 import { hsvToRgb } from '../../src/data/faces.js';
 import { gaussianHeatmapUrl } from './heatmap.js';
-import { axisBottom, axisLeft, scaleLinear, svgEl, type Scale } from './svg.js';
+import { axisBottom, axisLeft, describe, domainOf, linear, svgEl, type Scale } from './svg.js';
 
 export const MARGIN = { left: 40, right: 10, top: 10, bottom: 36 };
 
@@ -24,8 +24,8 @@ function frame(size: number, xDomain: readonly [number, number], yDomain: readon
   const width = size + MARGIN.left + MARGIN.right;
   const height = size + MARGIN.top + MARGIN.bottom;
   const svg = svgEl('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: `plot ${className}` });
-  const x = scaleLinear(xDomain, [MARGIN.left, MARGIN.left + size]);
-  const y = scaleLinear(yDomain, [MARGIN.top + size, MARGIN.top]);
+  const x = linear(xDomain, [MARGIN.left, MARGIN.left + size]);
+  const y = linear(yDomain, [MARGIN.top + size, MARGIN.top]);
   const area = svgEl('rect', { x: MARGIN.left, y: MARGIN.top, width: size, height: size, class: 'plot-area' }, svg);
   const clip = `clip${++clipIds}`;
   const defs = svgEl('defs', {}, svg);
@@ -33,6 +33,8 @@ function frame(size: number, xDomain: readonly [number, number], yDomain: readon
   const layer = svgEl('g', { 'clip-path': `url(#${clip})` }, svg);
   axisBottom(svg, x, MARGIN.top + size, { label: xLabel });
   axisLeft(svg, y, MARGIN.left, { label: yLabel });
+  // a default accessible name; widgets describe their plots more precisely
+  describe(svg, `${xLabel} × ${yLabel} plot`);
   return { svg, x, y, layer, area };
 }
 
@@ -58,11 +60,12 @@ export function hueColour(hue: number, s = 0.8, v = 0.8): string {
 
 /** Thin horizontal bands of each hue across the plot area (the hue axis made visible). */
 export function hueBands(f: Frame, opacity = 0.35, bands = 40): void {
-  const [h0, h1] = f.y.domain;
+  const [h0, h1] = domainOf(f.y);
+  const [x0, x1] = f.x.range();
   const g = svgEl('g', { class: 'hue-bands', opacity }, f.layer);
   for (let i = 0; i < bands; i++) {
     const a = h0 + ((h1 - h0) * i) / bands;
     const b = h0 + ((h1 - h0) * (i + 1)) / bands;
-    svgEl('rect', { x: f.x.range[0], width: f.x.range[1] - f.x.range[0], y: f.y(b), height: f.y(a) - f.y(b) + 0.5, fill: hueColour((a + b) / 2) }, g);
+    svgEl('rect', { x: x0, width: x1 - x0, y: f.y(b), height: f.y(a) - f.y(b) + 0.5, fill: hueColour((a + b) / 2) }, g);
   }
 }

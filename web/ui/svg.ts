@@ -1,4 +1,12 @@
-/** Tiny SVG helpers: element creation, linear scales, nice ticks, axes. Data in, DOM out. */
+/**
+ * Tiny SVG helpers over d3's modules: element creation, linear scales (`d3-scale`), axes
+ * (`d3-axis`, the page's one tick implementation), line paths (`d3-shape`) and accessible names.
+ * Data in, DOM out.
+ */
+import { axisBottom as d3AxisBottom, axisLeft as d3AxisLeft } from 'd3-axis';
+import { scaleLinear, type ScaleLinear } from 'd3-scale';
+import { select } from 'd3-selection';
+import { line } from 'd3-shape';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -18,97 +26,83 @@ export function setAttrs(el: Element, attrs: Attrs): void {
   }
 }
 
-/** A linear map from `domain` to `range`, with its inverse. */
-export interface Scale {
-  (v: number): number;
-  invert(p: number): number;
-  domain: readonly [number, number];
-  range: readonly [number, number];
+/** A linear map from domain to range (d3's, with `invert`, `ticks` and `domain()`/`range()`). */
+export type Scale = ScaleLinear<number, number>;
+
+/** d3's linear scale from `domain` to `range`. */
+export function linear(domain: readonly [number, number], range: readonly [number, number]): Scale {
+  return scaleLinear().domain(domain).range(range);
 }
 
-export function scaleLinear(domain: readonly [number, number], range: readonly [number, number]): Scale {
-  const [d0, d1] = domain;
-  const [r0, r1] = range;
-  const k = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
-  const f = ((v: number) => r0 + (v - d0) * k) as Scale;
-  f.invert = (p: number) => (k === 0 ? d0 : d0 + (p - r0) / k);
-  f.domain = domain;
-  f.range = range;
-  return f;
-}
-
-/** About `count` round tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten). */
-export function ticks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / Math.max(1, count);
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? 10 * pow;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
-}
-
-/** Formats a tick value with as few decimals as its step needs. */
-export function formatTick(v: number, step: number): string {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return v.toFixed(Math.min(decimals, 6));
+/** A scale's domain as [low, high] whatever its direction. */
+export function domainOf(s: Scale): [number, number] {
+  const [a, b] = s.domain();
+  return [Math.min(a, b), Math.max(a, b)];
 }
 
 export interface AxisOptions {
   label?: string;
+  /** About how many ticks (d3's `ticks(count)`: steps of 1, 2 or 5 times a power of ten). */
   count?: number;
-  /** Tick label formatter; default from the tick step. */
+  /** Tick label formatter; default d3's fixed-point format with as many decimals as the step needs. */
   format?(v: number): string;
 }
 
-/** A bottom axis at y = `at` (baseline, ticks, labels). */
+/** A bottom axis at y = `at`, drawn by d3-axis, with an optional label under it. */
 export function axisBottom(parent: Element, x: Scale, at: number, o: AxisOptions = {}): SVGGElement {
-  const g = svgEl('g', { class: 'axis axis-x' }, parent);
-  const [a, b] = x.domain;
-  const t = ticks(Math.min(a, b), Math.max(a, b), o.count ?? 5);
-  const step = t.length > 1 ? t[1] - t[0] : 1;
-  svgEl('line', { x1: x.range[0], x2: x.range[1], y1: at, y2: at }, g);
-  for (const v of t) {
-    const px = x(v);
-    svgEl('line', { x1: px, x2: px, y1: at, y2: at + 4 }, g);
-    svgEl('text', { x: px, y: at + 14, 'text-anchor': 'middle' }, g).textContent = o.format ? o.format(v) : formatTick(v, step);
-  }
-  if (o.label) svgEl('text', { x: (x.range[0] + x.range[1]) / 2, y: at + 28, 'text-anchor': 'middle', class: 'axis-label' }, g).textContent = o.label;
+  const g = svgEl('g', { class: 'axis axis-x', transform: `translate(0,${at})` }, parent);
+  const count = o.count ?? 5;
+  const axis = d3AxisBottom(x).ticks(count).tickSizeOuter(0).tickFormat(o.format ? (v) => o.format!(Number(v)) : x.tickFormat(count, '~f'));
+  select(g).call(axis);
+  const [r0, r1] = x.range();
+  if (o.label) svgEl('text', { x: (r0 + r1) / 2, y: 30, 'text-anchor': 'middle', class: 'axis-label' }, g).textContent = o.label;
   return g;
 }
 
-/** A left axis at x = `at`. */
+/** A left axis at x = `at`, drawn by d3-axis. */
 export function axisLeft(parent: Element, y: Scale, at: number, o: AxisOptions = {}): SVGGElement {
-  const g = svgEl('g', { class: 'axis axis-y' }, parent);
-  const [a, b] = y.domain;
-  const t = ticks(Math.min(a, b), Math.max(a, b), o.count ?? 5);
-  const step = t.length > 1 ? t[1] - t[0] : 1;
-  svgEl('line', { x1: at, x2: at, y1: y.range[0], y2: y.range[1] }, g);
-  for (const v of t) {
-    const py = y(v);
-    svgEl('line', { x1: at - 4, x2: at, y1: py, y2: py }, g);
-    svgEl('text', { x: at - 6, y: py + 3.5, 'text-anchor': 'end' }, g).textContent = o.format ? o.format(v) : formatTick(v, step);
-  }
+  const g = svgEl('g', { class: 'axis axis-y', transform: `translate(${at},0)` }, parent);
+  const count = o.count ?? 5;
+  const axis = d3AxisLeft(y).ticks(count).tickSizeOuter(0).tickFormat(o.format ? (v) => o.format!(Number(v)) : y.tickFormat(count, '~f'));
+  select(g).call(axis);
   if (o.label) {
-    const cy = (y.range[0] + y.range[1]) / 2;
-    svgEl('text', { x: 0, y: 0, transform: `translate(${at - 38},${cy}) rotate(-90)`, 'text-anchor': 'middle', class: 'axis-label' }, g).textContent = o.label;
+    const [r0, r1] = y.range();
+    svgEl('text', { x: 0, y: 0, transform: `translate(-38,${(r0 + r1) / 2}) rotate(-90)`, 'text-anchor': 'middle', class: 'axis-label' }, g).textContent = o.label;
   }
   return g;
 }
 
-/** An SVG path through points (`M x y L x y ...`); NaN points break the line. */
+const path = line<readonly [number, number]>()
+  .defined(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+  .x(([x]) => x)
+  .y(([, y]) => y);
+
+/** An SVG path through points (d3-shape's line); NaN points break the line. */
 export function linePath(points: ReadonlyArray<readonly [number, number]>): string {
-  let d = '';
-  let pen = false;
-  for (const [x, y] of points) {
-    if (!Number.isFinite(x) || !Number.isFinite(y)) {
-      pen = false;
-      continue;
-    }
-    d += `${pen ? 'L' : 'M'}${x.toFixed(2)} ${y.toFixed(2)}`;
-    pen = true;
+  return path(points) ?? '';
+}
+
+/**
+ * Gives a plot an accessible name and a short text alternative: role="img" (or "group" for a plot
+ * holding focusable handles), aria-label, aria-description and a <title>/<desc> pair (call again to
+ * update the description).
+ */
+export function describe(svg: SVGSVGElement, name: string, description = '', role: 'img' | 'group' = 'img'): void {
+  svg.setAttribute('role', role);
+  svg.setAttribute('aria-label', name);
+  let title = svg.querySelector(':scope > title');
+  if (!title) {
+    title = svgEl('title', {});
+    svg.insertBefore(title, svg.firstChild);
   }
-  return d;
+  title.textContent = name;
+  let desc = svg.querySelector(':scope > desc');
+  if (!desc) {
+    desc = svgEl('desc', {});
+    title.after(desc);
+  }
+  desc.textContent = description;
+  if (description) svg.setAttribute('aria-description', description);
 }
 
 /** Removes every child of an element. */

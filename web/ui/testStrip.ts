@@ -19,8 +19,16 @@ export function testStrip(host: HTMLElement, t: TestImages, onPick: (i: number) 
     const cv = imageCanvas(t.height, t.width, 40, 'img pick-img');
     cv.dataset.index = String(i);
     cv.title = `test #${i}: ${t.classNames[t.labels[i]] ?? t.labels[i]}`;
+    cv.setAttribute('aria-label', `${cv.title} (Enter picks it)`);
+    cv.tabIndex = 0;
     drawImage(cv, t.images, t.height, t.width, t.channels, i * size);
     cv.addEventListener('click', () => onPick(i));
+    cv.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        onPick(i);
+      }
+    });
     return cv;
   });
   host.replaceChildren(...canvases);

@@ -11,7 +11,7 @@ import type { RunContext, Widget } from '../app.js';
 import type { ModelQueue } from '../queue.js';
 import { drawImage, imageCanvas } from '../ui/canvas.js';
 import { card, el, markReady } from '../ui/card.js';
-import { axisBottom, axisLeft, scaleLinear, svgEl } from '../ui/svg.js';
+import { axisBottom, axisLeft, describe, linear, svgEl } from '../ui/svg.js';
 import { LABEL_COLOURS, type TestImages, type TestSets } from '../testset.js';
 
 export const EXPLANATION =
@@ -99,6 +99,7 @@ export function anomaly(queue: ModelQueue, sets: TestSets): Widget {
       f.cv.dataset.score = String(r.scores[i]);
       f.cap.textContent = `${name(i)}\n${r.scores[i].toFixed(1)}`;
       f.fig.title = `test #${i}: ${name(i)}, −ELBO ${r.scores[i].toFixed(2)} nats`;
+      f.cv.setAttribute('aria-label', f.fig.title);
     });
     fill(atypical.figs, r.order.slice(0, SHOW));
     fill(typical.figs, r.order.slice(-SHOW).reverse());
@@ -148,8 +149,9 @@ function histogram(host: HTMLElement, t: TestImages, scores: Float32Array): void
   const top = Math.max(...counts.map((c) => c.reduce((a, b) => a + b, 0)));
   const W = 400, H = 190, m = { left: 40, right: 8, top: 8, bottom: 34 };
   const svg = svgEl('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'chart score-hist' });
-  const x = scaleLinear([lo, hi], [m.left, W - m.right]);
-  const y = scaleLinear([0, top], [H - m.bottom, m.top]);
+  describe(svg, 'histogram of anomaly scores', `−ELBO of ${t.count} test images from ${lo.toFixed(0)} to ${hi.toFixed(0)} nats, bars stacked by label`);
+  const x = linear([lo, hi], [m.left, W - m.right]);
+  const y = linear([0, top], [H - m.bottom, m.top]);
   const bw = (W - m.left - m.right) / BINS;
   counts.forEach((perLabel, b) => {
     let acc = 0;

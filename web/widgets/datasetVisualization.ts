@@ -8,7 +8,7 @@ import { captionedImage, drawImage } from '../ui/canvas.js';
 import { card, el, markReady } from '../ui/card.js';
 import { svgPoint } from '../ui/drag.js';
 import { paramFrame } from '../ui/plot.js';
-import { svgEl } from '../ui/svg.js';
+import { describe, svgEl } from '../ui/svg.js';
 
 export const EXPLANATION =
   'The dataset holds 2000 images whose size and hue were drawn uniformly at random. Every image ' +
@@ -37,6 +37,7 @@ function generateParams(seed: number): Promise<Points> {
 export function datasetVisualization(): Widget {
   const c = card('dataset-visualization', '2 · Training and validation data', EXPLANATION);
   const f = paramFrame(300, FACES.sizeRange, FACES.hueRange);
+  describe(f.svg, 'training and validation parameters', 'every training image (dark) and validation image (orange) as a point of size × hue, with the validation rectangle; point at one to see its image');
   const v = FACES.validation;
   const dots = svgEl('g', { class: 'scatter' }, f.layer);
   svgEl('rect', {

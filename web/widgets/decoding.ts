@@ -6,14 +6,15 @@ import type { RunContext, Widget } from '../app.js';
 import type { ModelQueue } from '../queue.js';
 import { captionedImage, drawImage } from '../ui/canvas.js';
 import { card, el, markReady } from '../ui/card.js';
-import { clamp, onDrag } from '../ui/drag.js';
+import { clamp, keyboardHandle, onDrag } from '../ui/drag.js';
 import { drawGrid } from '../ui/grid.js';
 import { zFrame } from '../ui/plot.js';
-import { svgEl } from '../ui/svg.js';
+import { describe, svgEl } from '../ui/svg.js';
+import { getNumbers, numbersValue, setParam } from '../urlState.js';
 
 export const EXPLANATION =
   'The decoder turns any point of the latent space into an image. Drag the dot anywhere in ' +
-  'z ∈ [−3, 3]²; the image on the right is decoded on the spot. The warped grid is the encoding ' +
+  'z ∈ [−3, 3]² (or focus it and use the arrow keys); the image on the right is decoded on the spot. The warped grid is the encoding ' +
   'of the training parameters (as in the mapping above), so you can see where the faces the model ' +
   'was trained on live, and what it makes of the regions between and beyond them.';
 
@@ -23,6 +24,7 @@ export function decoding(queue: ModelQueue): Widget {
   const c = card('decoding', '6 · Decoding any point of the latent space', EXPLANATION);
   const f = zFrame(280, R);
   const gridG = svgEl('g', { class: 'grid faint' }, f.layer);
+  describe(f.svg, 'latent space of the decoder', 'z in [−3, 3]² over the N(0, I) density, the encoded parameter grid and a draggable dot', 'group');
   const handle = svgEl('circle', { r: 7, class: 'handle' }, f.svg);
   const out = captionedImage(32, 32, 160, 'decoded', 'decoded');
   const dimsNote = el('p', 'small dims-note');
@@ -31,11 +33,13 @@ export function decoding(queue: ModelQueue): Widget {
   c.body.append(f.svg, side);
 
   let ctx: RunContext | null = null;
-  let z1 = 0, z2 = 0;
+  const start = getNumbers('z', 2);
+  let z1 = clamp(start?.[0] ?? 0, -R, R), z2 = clamp(start?.[1] ?? 0, -R, R);
 
   const update = async (): Promise<void> => {
     handle.setAttribute('cx', String(f.x(z1)));
     handle.setAttribute('cy', String(f.y(z2)));
+    valueText(`z₁ ${z1.toFixed(2)}, z₂ ${z2.toFixed(2)}`);
     const run = ctx;
     if (!run) return;
     const z = new Float32Array(run.model.latent);
@@ -48,11 +52,15 @@ export function decoding(queue: ModelQueue): Widget {
     out.caption.textContent = `z = (${z1.toFixed(2)}, ${z2.toFixed(2)}${run.model.latent > 2 ? ', 0, …' : ''})`;
     markReady(c.root, run.run.name);
   };
-  onDrag(f.svg, (p) => {
-    z1 = clamp(f.x.invert(p.x), -R, R);
-    z2 = clamp(f.y.invert(p.y), -R, R);
+  const moveTo = (a: number, b: number): void => {
+    z1 = clamp(a, -R, R);
+    z2 = clamp(b, -R, R);
+    setParam('z', numbersValue([z1, z2]));
     void update();
-  });
+  };
+  onDrag(f.svg, (p) => moveTo(f.x.invert(p.x), f.y.invert(p.y)), handle);
+  // arrow keys: 0.05 a press, 0.5 with Shift
+  const valueText = keyboardHandle(handle, 'latent point (z₁, z₂)', (dx, dy) => moveTo(z1 + 0.05 * dx, z2 + 0.05 * dy));
 
   return {
     name: 'decoding',

@@ -1,108 +1,113 @@
 /**
  * Widget 5, evolution: the training and validation loss per epoch, with play/pause and a
- * scrubber, and the encoding of the parameter grid in z space after the selected epoch (recorded
- * during training in the run's latent-grid.json).
+ * scrubber (the slider, or a drag along the chart), and the encoding of the parameter grid in z
+ * space after the selected epoch (recorded during training in the run's latent-grid.json). It plays
+ * in a loop when the page loads. Runs without a parameter grid (MNIST-like) get the curves and the
+ * scrubber alone.
  */
 import type { RunContext, Widget } from '../app.js';
 import { card, el, markReady } from '../ui/card.js';
 import { lossChart, type Chart } from '../ui/chart.js';
 import { drawGrid, zExtent } from '../ui/grid.js';
+import { player } from '../ui/player.js';
 import { zFrame, type Frame } from '../ui/plot.js';
-import { svgEl } from '../ui/svg.js';
+import { describe, svgEl } from '../ui/svg.js';
+import { getIndex, setParam } from '../urlState.js';
 
 export const EXPLANATION =
   'How the latent space took shape during training. Left: the −ELBO per image on the training and ' +
   'validation sets after every epoch (in nats; the Gaussian likelihood keeps its constant ' +
   '½·d·log 2π ≈ 2822.98 for 3×32×32 images, so a perfect reconstruction would still cost that ' +
   'much). Right: where the encoder put the 10×10 parameter grid after the selected epoch; epoch 0 ' +
-  'is the untrained network. Press play or drag the slider.';
+  'is the untrained network. It plays in a loop; pause it, drag the slider, or drag along the chart.';
 
-const FRAME_MS = 450;
+/** Whether the page should not animate by itself (the reader asked for reduced motion). */
+const reducedMotion = (): boolean => typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 export function evolution(): Widget {
   const c = card('evolution', '5 · Evolution during training', EXPLANATION);
   const chartBox = el('div', 'chartbox');
   const zBox = el('div', 'zbox');
-  const controls = el('div', 'controls');
-  const play = el('button', '', '▶ play');
-  play.type = 'button';
-  play.dataset.role = 'play';
-  const slider = el('input');
-  slider.type = 'range';
-  slider.min = '0';
-  slider.step = '1';
-  slider.dataset.role = 'scrubber';
-  const label = el('span', 'small mono');
-  controls.append(play, slider, label);
   const left = el('div', 'column');
-  left.append(chartBox, controls);
+  const noGrid = el('p', 'small no-grid-note', 'This run has no latent grid (it is recorded for faces runs with a 2-D latent space): the loss curves and the scrubber only.');
   c.body.append(left, zBox);
 
   let ctx: RunContext | null = null;
   let chart: Chart | null = null;
   let zf: Frame | null = null;
   let gridG: SVGGElement | null = null;
-  let timer: number | null = null;
+  /** The epoch of each frame: the grid's snapshots (0 = untrained …), else the history's epochs. */
+  let epochs: number[] = [];
+  let firstRun = true;
 
-  const show = (i: number): void => {
-    const grid = ctx?.latentGrid;
-    if (!grid || !zf || !gridG || !chart) return;
-    const snap = grid.epochs[i];
-    slider.value = String(i);
-    drawGrid(gridG, { n: grid.n, params: grid.params, points: snap.mu }, zf.x, zf.y);
-    chart.mark(snap.epoch);
-    const h = ctx?.run.history.find((r) => r.epoch === snap.epoch);
-    label.textContent = snap.epoch === 0 ? 'epoch 0 (untrained)' : `epoch ${snap.epoch}${h ? ` · validation −ELBO ${h.validation.loss.toFixed(1)}` : ''}`;
-  };
-  const stop = (): void => {
-    if (timer !== null) window.clearInterval(timer);
-    timer = null;
-    play.textContent = '▶ play';
-  };
-  play.addEventListener('click', () => {
-    const grid = ctx?.latentGrid;
-    if (!grid) return;
-    if (timer !== null) {
-      stop();
-      return;
-    }
-    let i = Number(slider.value);
-    if (i >= grid.epochs.length - 1) i = -1; // at the end: start again
-    play.textContent = '❚❚ pause';
-    const step = (): void => {
-      i++;
-      show(i);
-      if (i >= grid.epochs.length - 1) stop();
-    };
-    step();
-    timer = window.setInterval(step, FRAME_MS);
+  const p = player({
+    name: 'epoch shown',
+    onShow(i) {
+      const run = ctx;
+      if (!run || !chart || i >= epochs.length) return;
+      const epoch = epochs[i];
+      const grid = run.latentGrid;
+      const snap = grid?.epochs.find((e) => e.epoch === epoch);
+      if (grid && snap && zf && gridG) drawGrid(gridG, { n: grid.n, params: grid.params, points: snap.mu }, zf.x, zf.y);
+      chart.mark(epoch);
+      const h = run.run.history.find((r) => r.epoch === epoch);
+      p.label.textContent = epoch === 0 ? 'epoch 0 (untrained)' : `epoch ${epoch}${h ? ` · validation −ELBO ${h.validation.loss.toFixed(1)}` : ''}`;
+      c.root.dataset.epoch = String(epoch);
+    },
+    onSettle(i) {
+      setParam('epoch', epochs[i] !== undefined ? String(epochs[i]) : null);
+    },
   });
-  slider.addEventListener('input', () => {
-    stop();
-    show(Number(slider.value));
-  });
+  left.append(chartBox, p.root, noGrid);
 
   return {
     name: 'evolution',
     root: c.root,
     setRun(next) {
-      stop();
+      const wasPlaying = p.playing();
+      p.stop();
       ctx = next;
-      const grid = next.latentGrid;
-      c.notice(grid && grid.epochs.length > 0 ? null : 'no latent-grid.json in this run (it is recorded for faces runs with a 2-D latent space)');
-      if (!grid || grid.epochs.length === 0) return;
+      const grid = next.latentGrid && next.latentGrid.epochs.length > 0 ? next.latentGrid : null;
       const h = next.run.history;
-      const last = grid.epochs[grid.epochs.length - 1].epoch;
+      epochs = grid ? grid.epochs.map((e) => e.epoch) : h.map((r) => r.epoch);
+      c.notice(epochs.length > 0 ? null : 'this run has no finished epoch yet');
+      if (epochs.length === 0) return;
+      const last = epochs[epochs.length - 1];
       chart = lossChart([
         { label: 'training', colour: '#2b6cb0', values: h.map((r) => [r.epoch, r.train.loss] as const) },
         { label: 'validation', colour: '#dd6b20', values: h.map((r) => [r.epoch, r.validation.loss] as const) },
-      ], { width: 470, height: 260, yLabel: '−ELBO (nats)', xDomain: [0, Math.max(1, last)] });
+      ], {
+        width: 470, height: 260, yLabel: '−ELBO (nats)', xDomain: [grid ? 0 : Math.min(...epochs), Math.max(1, last)],
+        name: `loss curves of ${next.run.name}`,
+        // a drag along the chart scrubs to the nearest recorded epoch
+        onScrub: (epoch) => {
+          let best = 0;
+          epochs.forEach((e, i) => {
+            if (Math.abs(e - epoch) < Math.abs(epochs[best] - epoch)) best = i;
+          });
+          p.show(best);
+        },
+      });
       chartBox.replaceChildren(chart.svg);
-      zf = zFrame(240, zExtent(...grid.epochs.map((e) => e.mu)), false);
-      gridG = svgEl('g', { class: 'grid' }, zf.layer);
-      zBox.replaceChildren(zf.svg);
-      slider.max = String(grid.epochs.length - 1);
-      show(grid.epochs.length - 1);
+      if (grid) {
+        zf = zFrame(240, zExtent(...grid.epochs.map((e) => e.mu)), false);
+        describe(zf.svg, 'the parameter grid in latent space at the selected epoch', 'the encoder means of the 10×10 size × hue grid');
+        gridG = svgEl('g', { class: 'grid' }, zf.layer);
+        zBox.replaceChildren(zf.svg);
+        zBox.hidden = false;
+      } else {
+        zf = null;
+        gridG = null;
+        zBox.replaceChildren();
+        zBox.hidden = true;
+      }
+      noGrid.hidden = grid !== null;
+      // the address's epoch on the first load; else the last epoch, then play from the start
+      const wanted = firstRun ? getIndex('epoch') : null;
+      const at = wanted !== null ? epochs.indexOf(wanted) : -1;
+      p.reset(epochs.length, at >= 0 ? at : epochs.length - 1);
+      if ((firstRun && at < 0 && !reducedMotion()) || wasPlaying) p.start();
+      firstRun = false;
       markReady(c.root, next.run.name);
     },
   };

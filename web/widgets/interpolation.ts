@@ -11,6 +11,7 @@ import { drawImage, imageCanvas } from '../ui/canvas.js';
 import { card, el, markReady } from '../ui/card.js';
 import { toggleButtons } from '../ui/testStrip.js';
 import { MNIST_ONLY, isMnistLike, type TestImages, type TestSets } from '../testset.js';
+import { getNumbers, setParam } from '../urlState.js';
 
 export const EXPLANATION =
   'Walking from one image to another through the latent space. Click an image in the strip to ' +
@@ -51,8 +52,11 @@ export function interpolation(queue: ModelQueue, sets: TestSets): Widget {
   const steps: HTMLCanvasElement[] = Array.from({ length: STEPS }, (_, i) => {
     const cv = imageCanvas(28, 28, 56, 'img interp-step');
     cv.dataset.index = String(i);
+    cv.setAttribute('aria-label', `decoded step ${i + 1} of ${STEPS} from A to B`);
     return cv;
   });
+  a.setAttribute('aria-label', 'image A');
+  b.setAttribute('aria-label', 'image B');
   path.append(a, ...steps, b);
 
   let pickA = 0, pickB = 1;
@@ -105,18 +109,30 @@ export function interpolation(queue: ModelQueue, sets: TestSets): Widget {
       const cv = imageCanvas(t.height, t.width, 40, 'img strip-img');
       cv.dataset.index = String(i);
       cv.title = `test #${i}: ${t.classNames[t.labels[i]] ?? t.labels[i]}`;
+      cv.setAttribute('aria-label', cv.title);
+      cv.tabIndex = 0;
+      cv.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          cv.click();
+        }
+      });
       drawImage(cv, t.images, t.height, t.width, t.channels, i * size);
       cv.addEventListener('click', () => {
         if (nextIsA) pickA = i;
         else pickB = i;
         nextIsA = !nextIsA;
+        setParam('ab', `${pickA},${pickB}`);
         void update();
       });
       return cv;
     });
     strip.replaceChildren(...stripCanvases);
-    pickA = 0;
-    pickB = Math.min(1, n - 1);
+    // the address's endpoints (`ab=A,B`) when they are in the strip
+    const ab = getNumbers('ab', 2);
+    const ok = ab !== null && ab.every((v) => Number.isInteger(v) && v >= 0 && v < n);
+    pickA = ok ? ab[0] : 0;
+    pickB = ok ? ab[1] : Math.min(1, n - 1);
     nextIsA = true;
   };
 

@@ -12,7 +12,7 @@ import { svgPoint } from '../ui/drag.js';
 import { zExtent } from '../ui/grid.js';
 import { zFrame, type Frame } from '../ui/plot.js';
 import { drawComponentMeans, mixtureHeatmapUrl, mixtureWeights } from '../ui/prior.js';
-import { svgEl } from '../ui/svg.js';
+import { describe, svgEl } from '../ui/svg.js';
 import { project } from '../../src/analysis/pca.js';
 import { LABEL_COLOURS, MNIST_ONLY, isMnistLike, type LatentView, type TestSets } from '../testset.js';
 
@@ -82,6 +82,7 @@ export function latentScatter(sets: TestSets): Widget {
     f = zFrame(320, r, v.latent === 2);
     if (prior && v.latent === 2) f.layer.querySelector('image.heatmap')?.setAttribute('href', mixtureHeatmapUrl(prior, -r, r));
     f.svg.dataset.prior = prior ? 'gmm' : 'standard';
+    describe(f.svg, 'test images in latent space', `the encoder means of ${v.test.count} test images coloured by label${v.pca ? ' (a 2-D PCA projection)' : ''}`);
     if (v.latent !== 2) {
       // the axes are principal directions, not latent coordinates
       const labels = f.svg.querySelectorAll('.axis-label');

@@ -78,6 +78,7 @@ export function latentSearch(sets: TestSets): Widget {
       f.fig.classList.toggle('same', t.labels[i] === t.labels[q]);
       f.cap.textContent = `${name(i)}\n${nb.distances[r].toFixed(3)}`;
       f.fig.title = `test #${i}: ${name(i)}, ${metric} distance ${nb.distances[r].toFixed(4)}`;
+      f.cv.setAttribute('aria-label', f.fig.title);
     });
     const p = precisionAtK(nb, [t.labels[q]], t.labels);
     readout.textContent = `precision@${K} for this query: ${p.toFixed(1)} (${Math.round(p * K)} of ${K} neighbours are ${name(q)}s; ${metric} distance between encoder means)`;

@@ -1,71 +1,135 @@
 /**
- * Widget 7, model comparison: the latent grids of several runs side by side and all their loss
- * curves in one chart; clicking a run makes it the active model of every widget on the page.
+ * Widget 7, model comparison: the latent grids of several runs side by side (up to 3×3 small
+ * multiples) and all their loss curves in one chart. The panels follow the chart's epoch (play,
+ * slider, or a drag along the chart); hovering a panel or a curve names the run and outlines both;
+ * clicking one makes that run the active model of every widget on the page.
  */
 import type { App, RunContext, Widget } from '../app.js';
-import { card, el, markReady } from '../ui/card.js';
-import { lossChart, type Series } from '../ui/chart.js';
+import { card, el, markReady, plural } from '../ui/card.js';
+import { lossChart, type Chart, type Series } from '../ui/chart.js';
 import { drawGrid, zExtent } from '../ui/grid.js';
-import { zFrame } from '../ui/plot.js';
-import { svgEl } from '../ui/svg.js';
+import { player } from '../ui/player.js';
+import { zFrame, type Frame } from '../ui/plot.js';
+import { describe, svgEl } from '../ui/svg.js';
 import type { RunSummary } from '../../src/server/runs.js';
+import type { LatentGridSnapshot } from '../../src/train/run.js';
 
 export const EXPLANATION =
   'Train the same architecture several times with different seeds and the losses end up close ' +
   'together, yet each latent space has its own shape: the grid may be rotated, mirrored or bent ' +
-  'differently. Each panel shows a run\'s encoding of the parameter grid at its best epoch; the ' +
-  'chart shows every run\'s validation (solid) and training (dashed) −ELBO. Click a panel or a ' +
-  'curve to load that run into all the widgets above.';
+  'differently. Each panel shows a run\'s encoding of the parameter grid at the epoch chosen under ' +
+  'the chart (play it to watch them take shape together); the chart shows every run\'s validation ' +
+  '(solid) and training (dashed) −ELBO. Point at a panel or a curve to see which run it is; click ' +
+  'one to load that run into all the widgets above.';
 
 export const RUN_COLOURS = ['#2b6cb0', '#dd6b20', '#38a169', '#d53f8c', '#805ad5', '#319795', '#b7791f', '#e53e3e', '#4a5568'];
 
+/** At most this many panels (the article's 3×3 small multiples). */
+const MAX_PANELS = 9;
+
+interface Panel {
+  run: RunSummary;
+  button: HTMLButtonElement;
+  grid: LatentGridSnapshot | null;
+  frame: Frame | null;
+  gridG: SVGGElement | null;
+  caption: HTMLElement;
+}
+
 export function modelComparison(app: App): Widget {
   const c = card('model-comparison', '7 · Comparing models', EXPLANATION);
-  const panels = el('div', 'panels');
+  const panelsBox = el('div', 'panels');
   const chartBox = el('div', 'chartbox');
-  c.body.append(panels, chartBox);
-  const hint = el('p', 'small hint', 'No other run of this dataset and model is being served. Train more with other seeds (e.g. `vae train --seed 1 --out runs/faces-s1`) and serve them together to compare.');
+  const right = el('div', 'column');
+  const hoverName = el('p', 'small hover-run', ' ');
+  hoverName.setAttribute('aria-live', 'polite');
+  c.body.append(panelsBox, right);
+  const hint = el('p', 'small hint', 'No other run of this dataset and model is being served. Train more with other seeds (e.g. `vae train --seeds 3 --out runs/faces`) and serve them together to compare.');
   c.root.insertBefore(hint, c.body);
   const colour = (i: number): string => RUN_COLOURS[i % RUN_COLOURS.length];
-  const panelOf = new Map<string, HTMLElement>();
   /** Runs whose losses and latent spaces compare with the active one: same data, same model shape. */
   const comparable = (a: RunSummary, b: RunSummary): boolean =>
     a.dataset.name === b.dataset.name && JSON.stringify(a.model) === JSON.stringify(b.model);
   let shown: RunSummary[] = [];
+  let panels: Panel[] = [];
+  let chart: Chart | null = null;
+  /** Frames of the scrubber: every epoch from 0 (or 1 without grids) to the longest run's last. */
+  let epochs: number[] = [];
+
+  const showEpoch = (epoch: number): void => {
+    chart?.mark(epoch);
+    for (const p of panels) {
+      const snaps = p.grid?.epochs ?? [];
+      if (!p.frame || !p.gridG || snaps.length === 0) continue;
+      // a run that ended earlier keeps its last snapshot
+      const snap = snaps.filter((s) => s.epoch <= epoch).pop() ?? snaps[0];
+      drawGrid(p.gridG, { n: p.grid!.n, params: p.grid!.params, points: snap.mu }, p.frame.x, p.frame.y, { radius: 1.8 });
+      p.gridG.dataset.epoch = String(snap.epoch);
+      const h = p.run.history.find((r) => r.epoch === snap.epoch);
+      p.caption.textContent = h ? `epoch ${snap.epoch} · validation −ELBO ${h.validation.loss.toFixed(1)}` : `epoch ${snap.epoch}${snap.epoch === 0 ? ' (untrained)' : ''}`;
+    }
+    c.root.dataset.epoch = String(epoch);
+  };
+
+  const pl = player({
+    name: 'epoch of the compared runs',
+    onShow(i) {
+      if (i < epochs.length) {
+        showEpoch(epochs[i]);
+        pl.label.textContent = `epoch ${epochs[i]}`;
+      }
+    },
+  });
+  right.append(chartBox, pl.root, hoverName);
+
+  const hover = (name: string | null): void => {
+    for (const p of panels) p.button.classList.toggle('hot', p.run.name === name);
+    chart?.highlight(name);
+    hoverName.textContent = name ? `run ${name}` : ' ';
+    c.root.dataset.hovered = name ?? '';
+  };
 
   const buildPanels = async (group: RunSummary[]): Promise<void> => {
     const grids = await Promise.all(group.map((r) => app.latentGrid(r).catch(() => null)));
-    const snaps = grids.map((g, i) => {
-      if (!g || g.epochs.length === 0) return null;
-      const best = group[i].bestEpoch;
-      return { g, mu: (g.epochs.find((e) => e.epoch === best) ?? g.epochs[g.epochs.length - 1]).mu };
-    });
-    const r = zExtent(...snaps.filter((s) => s !== null).map((s) => s.mu));
-    panelOf.clear();
-    panels.replaceChildren();
-    group.forEach((run, i) => {
-      const panel = el('button', 'panel');
-      panel.type = 'button';
-      panel.dataset.run = run.name;
-      panel.style.setProperty('--run-colour', colour(i));
-      const s = snaps[i];
-      if (s) {
-        const f = zFrame(110, r, false);
-        f.svg.classList.add('mini');
-        drawGrid(svgEl('g', { class: 'grid' }, f.layer), { n: s.g.n, params: s.g.params, points: s.mu }, f.x, f.y, { radius: 1.8 });
-        panel.append(f.svg);
+    const all = grids.flatMap((g) => (g ? g.epochs.map((e) => e.mu) : []));
+    const r = zExtent(...all);
+    panels = group.map((run, i) => {
+      const button = el('button', 'panel');
+      button.type = 'button';
+      button.dataset.run = run.name;
+      button.style.setProperty('--run-colour', colour(i));
+      button.setAttribute('aria-label', `make ${run.name} the active run`);
+      const g = grids[i] && grids[i].epochs.length > 0 ? grids[i] : null;
+      let frame: Frame | null = null;
+      let gridG: SVGGElement | null = null;
+      if (g) {
+        frame = zFrame(110, r, false);
+        frame.svg.classList.add('mini');
+        describe(frame.svg, `latent grid of ${run.name}`, 'the encoded 10×10 parameter grid at the chosen epoch');
+        gridG = svgEl('g', { class: 'grid' }, frame.layer);
+        button.append(frame.svg);
       } else {
-        panel.append(el('div', 'no-grid', run.hasModel ? 'no latent grid' : 'not trained yet'));
+        if (!run.hasModel) button.append(el('div', 'no-grid', 'not trained yet'));
       }
-      const last = run.history[run.history.length - 1];
       const title = el('div', 'panel-title');
       title.append(el('span', 'swatch-line'), el('span', '', run.name));
-      panel.append(title, el('div', 'small', last ? `seed ${run.training.seed} · ${run.epochsDone} epochs` : 'no epochs yet'), el('div', 'small', last ? `validation −ELBO ${last.validation.loss.toFixed(1)}` : ''));
-      panel.disabled = !run.hasModel;
-      panel.addEventListener('click', () => void app.activate(run.name));
-      panelOf.set(run.name, panel);
-      panels.append(panel);
+      const caption = el('div', 'small panel-epoch', '');
+      const last = run.history[run.history.length - 1];
+      button.append(title, el('div', 'small', last ? `seed ${run.training.seed} · ${plural(run.epochsDone, 'epoch')}` : 'no epochs yet'), caption);
+      if (!g) caption.textContent = last ? `validation −ELBO ${last.validation.loss.toFixed(1)}` : '';
+      button.disabled = !run.hasModel;
+      button.addEventListener('click', () => void app.activate(run.name));
+      button.addEventListener('pointerenter', () => hover(run.name));
+      button.addEventListener('pointerleave', () => hover(null));
+      button.addEventListener('focus', () => hover(run.name));
+      button.addEventListener('blur', () => hover(null));
+      return { run, button, grid: g, frame, gridG, caption };
     });
+    panelsBox.replaceChildren(...panels.map((p) => p.button));
+    panelsBox.classList.toggle('no-grids', !grids.some((g) => g && g.epochs.length > 0));
+    const withGrid = grids.some((g) => g && g.epochs.length > 0);
+    const lastEpoch = Math.max(0, ...group.map((run) => run.history[run.history.length - 1]?.epoch ?? 0));
+    epochs = Array.from({ length: lastEpoch + (withGrid ? 1 : 0) }, (_, k) => (withGrid ? k : k + 1));
   };
 
   const drawChart = (group: RunSummary[], active: string): void => {
@@ -73,10 +137,18 @@ export function modelComparison(app: App): Widget {
     group.forEach((run, i) => {
       const on = run.name === active;
       const activate = (): void => void app.activate(run.name);
-      series.push({ label: run.name, colour: colour(i), width: on ? 3 : 1.4, values: run.history.map((h) => [h.epoch, h.validation.loss] as const), onClick: activate, className: on ? 'active' : '' });
-      series.push({ label: `${run.name} (training)`, colour: colour(i), width: on ? 2 : 1, dash: '4 3', values: run.history.map((h) => [h.epoch, h.train.loss] as const), onClick: activate });
+      series.push({ label: run.name, key: run.name, colour: colour(i), width: on ? 3 : 1.4, values: run.history.map((h) => [h.epoch, h.validation.loss] as const), onClick: activate, className: on ? 'active' : '' });
+      series.push({ label: `${run.name} (training)`, key: run.name, colour: colour(i), width: on ? 2 : 1, dash: '4 3', values: run.history.map((h) => [h.epoch, h.train.loss] as const), onClick: activate });
     });
-    const chart = lossChart(series, { width: 380, height: 250, yLabel: '−ELBO (nats)', legend: false });
+    chart = lossChart(series, {
+      width: 380, height: 250, yLabel: '−ELBO (nats)', legend: false, name: 'loss curves of the compared runs',
+      xDomain: [epochs[0] ?? 0, Math.max(1, epochs[epochs.length - 1] ?? 1)],
+      onHover: (key) => hover(key),
+      onScrub: (epoch) => {
+        const i = epochs.indexOf(epoch);
+        if (i >= 0) pl.show(i);
+      },
+    });
     chartBox.replaceChildren(chart.svg);
   };
 
@@ -84,13 +156,18 @@ export function modelComparison(app: App): Widget {
     name: 'model-comparison',
     root: c.root,
     async setRun(ctx: RunContext) {
-      const group = app.runs.filter((r) => comparable(r, ctx.run));
+      const group = app.runs.filter((r) => comparable(r, ctx.run)).slice(0, MAX_PANELS);
+      if (!group.some((r) => r.name === ctx.run.name)) group[group.length - 1] = ctx.run;
       if (group.map((r) => r.name).join() !== shown.map((r) => r.name).join()) {
         shown = group;
         await buildPanels(group);
       }
-      for (const [name, p] of panelOf) p.classList.toggle('active', name === ctx.run.name);
+      for (const p of panels) {
+        p.button.classList.toggle('active', p.run.name === ctx.run.name);
+        p.button.setAttribute('aria-pressed', String(p.run.name === ctx.run.name));
+      }
       drawChart(group, ctx.run.name);
+      pl.reset(epochs.length, epochs.length - 1);
       hint.hidden = group.length > 1;
       markReady(c.root, ctx.run.name);
     },

@@ -12,13 +12,14 @@ import { card, el, markReady } from '../ui/card.js';
 import { zExtent } from '../ui/grid.js';
 import { zFrame, type Frame } from '../ui/plot.js';
 import { drawComponentMeans, mixtureHeatmapUrl, mixtureWeights } from '../ui/prior.js';
-import { svgEl } from '../ui/svg.js';
+import { describe, svgEl } from '../ui/svg.js';
+import { getIndex, setParam } from '../urlState.js';
 
 export const EXPLANATION =
   'Only the decoder is needed to make new images: draw z from the prior N(0, I) and decode it. ' +
   'The left plot shows the 24 draws in z space over the density of the standard Gaussian (darker ' +
   'is more likely); the grid on the right shows what the decoder makes of each. Point at an image ' +
-  'or a dot to see which is which. The images are the decoder\'s means, so they look smooth and a ' +
+  'or a dot (or tap one) to see which is which. The images are the decoder\'s means, so they look smooth and a ' +
   'little blurry, as images from a plain VAE do. A run trained with a mixture prior (a learnt ' +
   'mixture of K Gaussians instead of N(0, I)) is sampled from that mixture: pick a component by its ' +
   'weight, then draw from it; the plot then shows the mixture\'s density, and a cross marks each ' +
@@ -43,28 +44,41 @@ export function sampling(queue: ModelQueue): Widget {
   c.body.append(f.svg, side);
 
   let ctx: RunContext | null = null;
+  /** The k-th draw uses seed 1000 + k (the address's `draw`); a new run keeps the draw. */
   let draw = 0;
+  let first = true;
   const circles: SVGCircleElement[] = [];
 
+  let pinned: number | null = null;
   const highlight = (i: number | null): void => {
+    if (i === null && pinned !== null) i = pinned;
     circles.forEach((el, k) => el.classList.toggle('hot', k === i));
     canvases.forEach((el, k) => el.classList.toggle('hot', k === i));
     if (i !== null) pointsG.appendChild(circles[i]); // on top
   };
 
+  function pin(i: number): void {
+    pinned = pinned === i ? null : i;
+    highlight(pinned);
+  }
+
   for (let i = 0; i < COUNT; i++) {
     const cv = imageCanvas(32, 32, 56, 'img sample');
     cv.dataset.index = String(i);
+    cv.setAttribute('aria-label', `sample ${i + 1}`);
     cv.addEventListener('pointerenter', () => highlight(i));
     cv.addEventListener('pointerleave', () => highlight(null));
+    // a tap (or click) pins the link until the next tap
+    cv.addEventListener('click', () => pin(i));
     canvases.push(cv);
     gridEl.appendChild(cv);
     const dot = svgEl('circle', { r: 4.5, class: 'sample-pt', 'data-index': i }, pointsG);
     dot.addEventListener('pointerenter', () => highlight(i));
     dot.addEventListener('pointerleave', () => highlight(null));
+    dot.addEventListener('click', () => pin(i));
     circles.push(dot);
   }
-  gridEl.style.gridTemplateColumns = `repeat(${COLS}, auto)`;
+  gridEl.style.gridTemplateColumns = `repeat(${COLS}, minmax(0, 56px))`;
 
   /**
    * A new plot for a run's prior: over N(0, I) on [−3.5, 3.5]², or over a mixture's (z₁, z₂)
@@ -87,6 +101,7 @@ export function sampling(queue: ModelQueue): Widget {
       priorNote.textContent = '';
     }
     next.svg.dataset.prior = prior ? 'gmm' : 'standard';
+    describe(next.svg, 'samples in latent space', `${COUNT} draws from the prior ${prior ? '(a Gaussian mixture)' : 'N(0, I)'} over its density; each dot is one image of the grid`);
     pointsG = svgEl('g', { class: 'samples' }, next.layer);
     circles.forEach((dot) => pointsG.appendChild(dot));
     f.svg.replaceWith(next.svg);
@@ -97,7 +112,8 @@ export function sampling(queue: ModelQueue): Widget {
   const resample = async (): Promise<void> => {
     const run = ctx;
     if (!run) return;
-    const rng = new Rng(1000 + draw++);
+    setParam('draw', draw === 0 ? null : String(draw));
+    const rng = new Rng(1000 + draw);
     const latent = run.model.latent;
     // the run's mixture prior (ancestral sampling, src/math/prior.ts), else N(0, I)
     const zs = run.model.prior ? run.model.prior.sample(rng, COUNT) : rng.normals(COUNT * latent);
@@ -111,9 +127,13 @@ export function sampling(queue: ModelQueue): Widget {
     if (!images || run !== ctx) return;
     const [h, w, ch] = run.model.imageShape;
     canvases.forEach((cv, i) => drawImage(cv, images, h, w, ch, i * h * w * ch));
+    c.root.dataset.draw = String(draw);
     markReady(c.root, run.run.name);
   };
-  button.addEventListener('click', () => void resample());
+  button.addEventListener('click', () => {
+    draw++;
+    void resample();
+  });
 
   return {
     name: 'sampling',
@@ -123,7 +143,8 @@ export function sampling(queue: ModelQueue): Widget {
       c.notice(next.model.latent >= 2 ? null : 'sampling needs a run with at least 2 latent dimensions');
       // more than two dimensions: the plot shows the first two coordinates of each draw
       dimsNote.textContent = next.model.latent > 2 ? `The latent space has ${next.model.latent} dimensions: the plot shows z₁ and z₂ of each draw.` : '';
-      draw = 0;
+      if (first) draw = getIndex('draw') ?? 0;
+      first = false;
       newFrame(next);
       await resample();
     },

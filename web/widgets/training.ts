@@ -7,11 +7,11 @@
  */
 import type { App, RunContext, Widget } from '../app.js';
 import { LoadedModel } from '../model.js';
-import { card, el, markReady } from '../ui/card.js';
+import { card, el, markReady, plural } from '../ui/card.js';
 import { lossChart } from '../ui/chart.js';
 import { drawGrid, zExtent } from '../ui/grid.js';
 import { zFrame } from '../ui/plot.js';
-import { svgEl } from '../ui/svg.js';
+import { describe, svgEl } from '../ui/svg.js';
 import { describeModel, MLP_400_20, SEED000_CONV, type ModelConfig } from '../../src/models/config.js';
 import type { DatasetSpec } from '../../src/data/load.js';
 import type { EpochRecord } from '../../src/train/history.js';
@@ -143,6 +143,8 @@ export function training(app: App): Widget {
   status.setAttribute('aria-live', 'polite');
   const progressRow = el('div', 'train-progress');
   progressRow.append(progress, progressText);
+  progressRow.hidden = true;
+  progress.setAttribute('aria-label', 'training progress');
 
   // ---- live views ----
   const chartBox = el('div', 'chartbox');
@@ -208,7 +210,7 @@ export function training(app: App): Widget {
       { label: 'minibatch', colour: '#a0aec0', width: 1, values: thin(s.steps), className: 'steps' },
       { label: 'training', colour: '#2b6cb0', values: s.history.map((h) => [h.epoch, h.train.loss] as const), className: 'train' },
       { label: 'validation', colour: '#dd6b20', values: s.history.map((h) => [h.epoch, h.validation.loss] as const), className: 'validation' },
-    ], { width: 470, height: 240, yLabel: '−ELBO (nats)', xDomain: [0, s.options.epochs] });
+    ], { width: 470, height: 240, yLabel: '−ELBO (nats)', xDomain: [0, s.options.epochs], name: 'live training loss' });
     // epoch means as dots too (one epoch is one point, which a line alone would not show)
     for (const [cls, colour, pick] of [['train', '#2b6cb0', (h: EpochRecord) => h.train.loss], ['validation', '#dd6b20', (h: EpochRecord) => h.validation.loss]] as const) {
       for (const h of s.history) svgEl('circle', { cx: chart.x(h.epoch), cy: chart.y(pick(h)), r: 3.2, fill: colour, class: `epoch-dot ${cls}` }, chart.svg);
@@ -231,6 +233,7 @@ export function training(app: App): Widget {
     }
     const last = g.epochs[g.epochs.length - 1];
     const f = zFrame(200, zExtent(last.mu), false);
+    describe(f.svg, 'live latent grid', `the encoded parameter grid after epoch ${last.epoch}`);
     drawGrid(svgEl('g', { class: 'grid' }, f.layer), { n: g.n, params: g.params, points: last.mu }, f.x, f.y, { radius: 2 });
     const cap = el('div', 'small', last.epoch === 0 ? 'latent grid, untrained' : `latent grid after epoch ${last.epoch}`);
     zBox.replaceChildren(f.svg, cap);
@@ -258,18 +261,34 @@ export function training(app: App): Widget {
     await app.activate(summary.name);
   };
 
+  /** Clears the live views of a finished or abandoned session (nothing stale stays on screen). */
+  const clearSession = (): void => {
+    session = null;
+    progressRow.hidden = true;
+    progress.value = 0;
+    progressText.textContent = '';
+    chartBox.replaceChildren();
+    delete chartBox.dataset.steps;
+    delete chartBox.dataset.epochs;
+    zBox.replaceChildren();
+    delete zBox.dataset.epoch;
+  };
+
   const finish = async (how: 'done' | 'stopped' | 'error', error?: string): Promise<void> => {
     worker?.terminate();
     worker = null;
     setRunning(false);
     const s = session;
     if (!s) return;
+    // stopped: the progress row would show a step that never finished
+    if (how !== 'done') progressRow.hidden = true;
     if (how === 'error') {
       say(`training failed: ${error ?? 'unknown error'}`, 'error');
       c.root.dataset.state = 'error';
       if (!s.best) return;
     }
     if (!s.best || !s.spec) {
+      if (how !== 'error') clearSession();
       say('stopped before the first epoch finished: there is no model to keep');
       return;
     }
@@ -366,6 +385,7 @@ export function training(app: App): Widget {
     };
     progress.value = 0;
     progressText.textContent = '';
+    progressRow.hidden = false;
     zBox.replaceChildren();
     say('starting the training worker…');
     setRunning(true);
@@ -414,7 +434,9 @@ export function training(app: App): Widget {
         const run = decodeRunFile(await file.text());
         run.info.name = app.uniqueRunName(safeRunName(run.info.name));
         await adopt(run);
-        say(`loaded ${file.name}: run '${run.info.name}' (${run.info.dataset.name}, ${run.info.epochsDone} epochs) is now the active model of every widget`);
+        // the live views belonged to the last training session, not to the loaded run
+        if (!worker) clearSession();
+        say(`loaded ${file.name}: run '${run.info.name}' (${run.info.dataset.name}, ${plural(run.info.epochsDone, 'epoch')}) is now the active model of every widget`);
         c.root.dataset.lastRun = run.info.name;
       } catch (e) {
         const msg = e instanceof RunFileError || e instanceof Error ? e.message : String(e);

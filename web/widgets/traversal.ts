@@ -11,7 +11,7 @@ import type { RunContext, Widget } from '../app.js';
 import type { ModelQueue } from '../queue.js';
 import { drawImage, imageCanvas } from '../ui/canvas.js';
 import { card, el, markReady } from '../ui/card.js';
-import { svgEl } from '../ui/svg.js';
+import { describe, svgEl } from '../ui/svg.js';
 import { testStrip, type TestStrip } from '../ui/testStrip.js';
 import type { TestImages, TestSets } from '../testset.js';
 
@@ -104,6 +104,7 @@ export function traversal(queue: ModelQueue, sets: TestSets): Widget {
     }));
     const W = Math.min(460, Math.max(120, 18 * D)), H = 70, top = 6, bottom = 16;
     const svg = svgEl('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'activity-chart' });
+    describe(svg, 'activity of each latent dimension', `variance of the test means per dimension; ${u.active.length} of ${D} above the threshold ${u.threshold}`, 'group');
     const max = Math.max(...u.variances, u.threshold * 2);
     const bw = W / D;
     const y = (v: number): number => top + (H - top - bottom) * (1 - v / max);
