@@ -197,21 +197,18 @@ export function mutualInformation(a: Int32Array, b: Int32Array, binsA: number, b
 }
 
 /**
- * Leave-one-out R² of k-nearest-neighbour regression: each example's factor is predicted by the
- * mean of its k nearest other examples (Euclidean distance on standardised code columns; ties
- * broken by index). Can be slightly negative for a code unrelated to the factor.
+ * The k nearest other examples of every example (n x k indices, nearest first): Euclidean distance
+ * on standardised code columns, ties broken by index.
  */
-export function knnR2(codes: Matrix, y: ArrayLike<number>, k = 10): number {
+export function nearestNeighbours(codes: Matrix, k: number): Int32Array {
   const { rows: n, cols: d } = codes;
-  if (y.length !== n) throw new RangeError(`knnR2: ${y.length} targets for ${n} codes`);
-  if (!Number.isInteger(k) || k < 1 || k >= n) throw new RangeError(`knnR2: k must be an integer in 1..${n - 1}, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k >= n) throw new RangeError(`nearestNeighbours: k must be an integer in 1..${n - 1}, got ${k}`);
   const x = Array.from({ length: d }, (_, j) => standardized(column(codes, j)));
   const flat = new Float64Array(n * d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) flat[i * d + j] = x[j][i];
+  const out = new Int32Array(n * k);
   const bestD = new Float64Array(k);
   const bestI = new Int32Array(k);
-  const yMean = mean(y);
-  let res = 0;
   for (let i = 0; i < n; i++) {
     let filled = 0;
     for (let o = 0; o < n; o++) {
@@ -229,12 +226,33 @@ export function knnR2(codes: Matrix, y: ArrayLike<number>, k = 10): number {
       bestD[p] = dist;
       bestI[p] = o;
     }
+    out.set(bestI, i * k);
+  }
+  return out;
+}
+
+/** Leave-one-out R² of predicting y by the mean over each example's neighbours (from `nearestNeighbours`). */
+export function knnR2FromNeighbours(neighbours: Int32Array, k: number, y: ArrayLike<number>): number {
+  const n = y.length;
+  if (neighbours.length !== n * k) throw new RangeError(`knnR2: ${neighbours.length / k} neighbour lists for ${n} targets`);
+  let res = 0;
+  for (let i = 0; i < n; i++) {
     let pred = 0;
-    for (let m = 0; m < k; m++) pred += y[bestI[m]];
+    for (let m = 0; m < k; m++) pred += y[neighbours[i * k + m]];
     res += (y[i] - pred / k) ** 2;
   }
-  const tot = sumSq(y, yMean);
+  const tot = sumSq(y, mean(y));
   return tot > 0 ? 1 - res / tot : 0;
+}
+
+/**
+ * Leave-one-out R² of k-nearest-neighbour regression: each example's factor is predicted by the
+ * mean of its k nearest other examples (Euclidean distance on standardised code columns; ties
+ * broken by index). Can be slightly negative for a code unrelated to the factor.
+ */
+export function knnR2(codes: Matrix, y: ArrayLike<number>, k = 10): number {
+  if (y.length !== codes.rows) throw new RangeError(`knnR2: ${y.length} targets for ${codes.rows} codes`);
+  return knnR2FromNeighbours(nearestNeighbours(codes, k), k, y);
 }
 
 export interface MigResult {
@@ -386,11 +404,13 @@ export interface FactorMetrics {
 /** R², MIG and DCI of one set of codes against its known factors. */
 export function factorMetrics(codes: Matrix, factors: Matrix, names: string[], opts: { bins?: number; alpha?: number } = {}): FactorMetrics {
   if (names.length !== factors.cols) throw new RangeError(`factorMetrics: ${names.length} names for ${factors.cols} factors`);
+  const k = Math.min(10, codes.rows - 1);
+  const neighbours = nearestNeighbours(codes, k);
   return {
     examples: codes.rows,
     factors: names,
     r2: names.map((_, f) => linearFit(codes, column(factors, f)).r2),
-    knnR2: names.map((_, f) => knnR2(codes, column(factors, f), Math.min(10, codes.rows - 1))),
+    knnR2: names.map((_, f) => knnR2FromNeighbours(neighbours, k, column(factors, f))),
     mig: mutualInformationGap(codes, factors, opts.bins),
     dci: dci(codes, factors, opts.alpha),
   };
