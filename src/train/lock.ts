@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
-import { injectedWriteFault, isWriteError, pidAlive, writeErrorText } from '../data/files.js';
+import { injectedWriteFault, isWriteError, pidAlive, readRegularFile, writeErrorText } from '../data/files.js';
 
 export const LOCK_FILE = '.vae-lock';
 
@@ -26,7 +26,7 @@ export function processStart(pid: number): string | null {
 
 function readLock(file: string): LockInfo | null {
   try {
-    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
+    const j = JSON.parse(readRegularFile(file, 4096).toString('utf8')) as Partial<LockInfo>; // a planted FIFO never blocks
     return Number.isSafeInteger(j.pid) && (j.pid as number) > 0 ? { pid: j.pid!, start: j.start ?? null, command: String(j.command ?? ''), since: String(j.since ?? '') } : null;
   } catch {
     return null; // half-written (its owner was killed between create and write) or damaged: stale

@@ -195,6 +195,27 @@ describe.skipIf(!built)('vae serve (compiled CLI; `npm run build` first)', () =>
     expect(err).toMatch(/SIGTERM: stopping/);
   });
 
+  it('--host 0.0.0.0 warns that the runs are reachable from other machines, and still refuses a foreign Host', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '0.0.0.0', '--runs-dir', runsDir], { cwd: ROOT });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /explorer: http:\/\/0\.0\.0\.0:(\d+)\//.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`vae serve exited (${code}): ${err}`)));
+    });
+    expect(err).toMatch(/^warning: --host 0\.0\.0\.0 makes the explorer reachable from other machines/m);
+    expect((await get(port, '/api/runs', { host: 'rebind.attacker.example' })).status).toBe(403);
+    expect((await get(port, '/api/runs')).status).toBe(200);
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
   it('bad input: one line, exit 2', () => {
     const cases: [string[], RegExp][] = [
       [['serve', '--port', 'x'], /--port must be an integer/],
