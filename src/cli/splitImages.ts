@@ -16,6 +16,7 @@ import { prepareEvalImages } from '../train/trainer.js';
 import { encodeImages } from '../analysis/generate.js';
 import type { Vae } from '../models/vae.js';
 import { progressBar } from './progress.js';
+import { loadingProgress } from './dataProgress.js';
 
 export type SplitName = 'train' | 'validation' | 'test';
 
@@ -55,7 +56,9 @@ export async function loadImagesFor(run: RunJson, { data, split, limit }: { data
       throw new UserError(`--data ${data}: not a folder of images nor one of mnist, fashion-mnist, faces`);
     }
     if (split) throw new UserError('--split does not apply to a folder (all its images are used)');
-    const d = await loadImageFolder(data, { height: h, width: w, channels: c as 1 | 3, fit: run.dataset.fit, validationFraction: 0 });
+    const p = loadingProgress('reading images');
+    const d = await loadImageFolder(data, { height: h, width: w, channels: c as 1 | 3, fit: run.dataset.fit, validationFraction: 0, onProgress: p.onProgress })
+      .finally(p.stop);
     set = d.train;
     source = d.name;
     classNames = d.classNames;
@@ -63,7 +66,8 @@ export async function loadImagesFor(run: RunJson, { data, split, limit }: { data
     const spec: DatasetSpec = data === undefined ? run.dataset : { name: data as DatasetSpec['name'] };
     const wanted = split ?? 'test';
     // only the first `limit` test images are converted (the spec's testLimit)
-    const d = await loadDataset(wanted === 'test' && limit !== undefined ? { ...spec, testLimit: limit } : spec);
+    const p = loadingProgress('reading images');
+    const d = await loadDataset(wanted === 'test' && limit !== undefined ? { ...spec, testLimit: limit } : spec, { onProgress: p.onProgress }).finally(p.stop);
     if (d.height !== h || d.width !== w || d.channels !== c) {
       throw new UserError(`dataset ${d.name} has ${d.channels}×${d.height}×${d.width} images; the model takes ${c}×${h}×${w}`);
     }

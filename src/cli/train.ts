@@ -15,6 +15,7 @@ import { formatCorruption, parseCorruption, type Corruption } from '../math/corr
 import { parsePrior, type PriorConfig } from '../math/prior.js';
 import { action, choiceOption, intOption, numberOption, startBackend } from './common.js';
 import { progressBar, type Progress } from './progress.js';
+import { loadWithProgress } from './dataProgress.js';
 import { writeRunPictures } from './pictures.js';
 import { stopOnSignals } from './interrupt.js';
 import { parseSeeds, trainSeeds } from './seeds.js';
@@ -249,20 +250,4 @@ export function registerTrain(program: Command): void {
       }
       await runTraining(o);
     }));
-}
-
-/** Loads a dataset with a progress bar on stderr once a folder has more than 200 images to decode. */
-async function loadWithProgress(spec: DatasetSpec, quiet = false): Promise<Dataset> {
-  let bar: Progress | null = null;
-  try {
-    return await loadDataset(spec, {
-      onProgress: (done, total) => {
-        if (quiet || total <= 200) return;
-        bar ??= progressBar('reading images', total);
-        bar.update(done);
-      },
-    });
-  } finally {
-    (bar as Progress | null)?.stop();
-  }
 }

@@ -123,7 +123,7 @@ function checkInt(name: string, value: number, min: number, max = Infinity): voi
 
 /** One line on what was read and skipped, e.g. "412 images (jpeg 400, png 12) in 2 classes (cat 200, dog 212); skipped 3 files that are not images". */
 function summarise(listing: FolderListing, formats: Map<string, number>): string {
-  const parts = [`${listing.files.length} images (${[...formats].map(([f, n]) => `${f} ${n}`).join(', ')})`];
+  const parts = [`${listing.files.length} images (${[...formats].sort(([a], [b]) => byCodePoint(a, b)).map(([f, n]) => `${f} ${n}`).join(', ')})`];
   if (listing.classNames) {
     const counts = new Array<number>(listing.classNames.length).fill(0);
     for (const l of listing.labels!) counts[l]++;

@@ -134,6 +134,15 @@ describe('an image folder with class sub-folders', () => {
     }
   });
 
+  it('data preview shows the images as the model sees them (size, channels, fit)', async () => {
+    const out = path.join(tmp, 'preview.png');
+    const r = await vae('data', 'preview', '--dataset', 'folder', '--data-path', images, '--size', '16', '--channels', '1', '--fit', 'contain', '--n', '4', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/read 24 images \(jpeg 8, png 8, webp 8\) in 2 classes from sub-folders \(disc 12, stripes 12\); skipped 1 files that are not images/);
+    expect(r.stdout).toMatch(/4 train images of folder:.*, 1x16x16/);
+    expect((await sharp(out).metadata()).format).toBe('png');
+  });
+
   it('refuses sizes the conv model cannot take, and folder options on other datasets', async () => {
     expectUserError(await vae('train', '--dataset', 'folder', '--data-path', images, '--size', '31', '--out', path.join(tmp, 'x')),
       /--size 31: the conv model .* needs an even size/);
