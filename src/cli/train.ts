@@ -72,6 +72,9 @@ function cliParser<T>(parse: (s: string) => T): (v: string) => T {
   };
 }
 
+/** Default --sigma2 for tabular data (standardised features): the model must explain 90% of each feature's variance. */
+export const CSV_SIGMA2 = 0.1;
+
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
 
 /** Builds the dataset spec, model config and options from the flags (shared with `start`). */
@@ -223,7 +226,7 @@ export function registerTrain(program: Command): void {
     .option('--hidden <list>', 'MLP hidden sizes, e.g. 400 or 500,500')
     .option('--activation <name>', 'MLP activation: relu | tanh | leakyRelu', choiceOption('--activation', ['relu', 'tanh', 'leakyRelu'] as const))
     .option('--likelihood <kind>', 'gaussian | bernoulli (default: gaussian for images, bernoulli for MNIST)', choiceOption('--likelihood', ['gaussian', 'bernoulli'] as const))
-    .option('--sigma2 <v>', 'fixed variance of the Gaussian likelihood', numberOption('--sigma2', { positive: true }), 1)
+    .option('--sigma2 <v>', 'fixed variance of the Gaussian likelihood (csv: default 0.1, on standardised features)', numberOption('--sigma2', { positive: true }), 1)
     .option('--epochs <n>', 'epochs (total, also with --resume)', intOption('--epochs'))
     .option('--batch-size <n>', 'minibatch size', intOption('--batch-size'))
     .option('--lr <v>', 'Adam learning rate', numberOption('--lr', { positive: true }))
@@ -244,6 +247,8 @@ export function registerTrain(program: Command): void {
     .option('--backend <name>', 'native | wasm | cpu (native: wasm plus our C training step, where built; else wasm with a note)', 'native')
     .option('--quiet', 'no progress output')
     .action(action(async (o: TrainCliOptions & { seeds?: number[] }, cmd: Command) => {
+      // standardised features have variance 1: a likelihood variance of 1 leaves the decoder nothing to explain
+      if (o.dataset === 'csv' && cmd.getOptionValueSource('sigma2') !== 'cli') o.sigma2 = CSV_SIGMA2;
       if (o.seeds) {
         await trainSeeds(o, o.seeds, cmd.getOptionValueSource('seed') === 'cli');
         return;

@@ -163,9 +163,9 @@ describe('a CSV file', () => {
     const t = await vae('train', '--dataset', 'csv', '--data-path', data, '--label-column', 'group', '--ignore-columns', 'when', '--epochs', '30', '--out', run);
     expect(t.status, t.stderr).toBe(0);
     expect(t.stderr).toMatch(/read 300 rows × 3 numeric features .*label column 'group' with 2 classes; ignored columns: when, site/);
-    expect(t.stderr).toMatch(/MLP VAE 3-64-2 \(relu\), Gaussian\(sigma\^2=1, linear mean\)/);
+    expect(t.stderr).toMatch(/MLP VAE 3-64-2 \(relu\), Gaussian\(sigma\^2=0.1, linear mean\)/);
     const spec = (JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as { dataset: DatasetSpec; model: { likelihood: unknown } });
-    expect(spec.model.likelihood).toEqual({ kind: 'gaussian', sigma2: 1, mean: 'identity' });
+    expect(spec.model.likelihood).toEqual({ kind: 'gaussian', sigma2: 0.1, mean: 'identity' });
     expect(spec.dataset.features!.columns).toEqual(['x', 'y', 'z']);
     expect(spec.dataset.classNames).toEqual(['odd', 'usual']);
 
