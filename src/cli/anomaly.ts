@@ -21,7 +21,8 @@ interface AnomalyOptions {
   limit?: number;
   samples: number;
   score: AnomalyScoreKind;
-  anomalyLabel?: number;
+  /** A label number, or a class name (image folders with class sub-folders, CSV label columns). */
+  anomalyLabel?: number | string;
   seed: number;
   batchSize: number;
   top: number;
@@ -46,7 +47,8 @@ export function registerAnomaly(program: Command): void {
     .option('--limit <n>', 'score only the first N inputs', intOption('--limit'))
     .option('--samples <K>', 'importance samples per input (both scores come from the same K samples)', intOption('--samples'), 100)
     .option('--score <kind>', 'ranking score: iwae (-log p(x) estimate) | elbo (-ELBO, mean over the K samples)', choiceOption('--score', ['iwae', 'elbo'] as const), 'iwae')
-    .option('--anomaly-label <d>', 'class whose inputs are the anomalies: prints the AUROC of both scores', intOption('--anomaly-label', 0))
+    .option('--anomaly-label <d>', 'class whose inputs are the anomalies (a label number, or a class name such as a sub-folder name): prints the AUROC of both scores',
+      (v: string) => (/^\d+$/.test(v) ? Number(v) : v))
     .option('--seed <n>', 'seed of the importance samples', intOption('--seed', 0), 0)
     .option('--batch-size <n>', 'inputs encoded at once', intOption('--batch-size'), 100)
     .option('--top <n>', 'inputs per row of the PNG', intOption('--top', 1, 100), 10)
@@ -66,6 +68,12 @@ export function registerAnomaly(program: Command): void {
       try {
         const set = await loadImagesFor(run, { data: o.data ?? o.dataPath, split: o.split, limit: o.limit });
         const tabular = run.dataset.name === 'csv';
+        if (typeof o.anomalyLabel === 'string') {
+          const name = o.anomalyLabel;
+          const index = set.classNames?.indexOf(name) ?? -1;
+          if (index < 0) throw new UserError(`--anomaly-label ${name}: not a class of ${set.source}${set.classNames ? ` (classes: ${set.classNames.join(', ')})` : ' (it has no class names: give a label number)'}`);
+          o.anomalyLabel = index;
+        }
         if (o.anomalyLabel !== undefined) {
           if (!set.labels) throw new UserError(`--anomaly-label needs labelled inputs; ${set.source} has no labels`);
           if (!set.labels.includes(o.anomalyLabel)) throw new UserError(`--anomaly-label ${o.anomalyLabel}: no input of ${set.source} has that label`);

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { UserError } from '../errors.js';
-import { loadDataset } from '../data/load.js';
+import { loadDataset, specFit } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { readImageFile } from '../data/image.js';
 import type { RunJson } from '../train/run.js';
@@ -38,7 +38,7 @@ export async function resolveInputs(run: RunJson, refs: string[]): Promise<Named
     } else {
       if (!fs.existsSync(ref)) throw new UserError(`${ref}: no such file (give an image file or SPLIT:INDEX such as validation:3)`);
       if (run.dataset.name === 'csv') throw new UserError(`${ref}: a CSV run takes SPLIT:INDEX inputs (rows of its data), not image files`);
-      const img = await readImageFile(ref, { height: h, width: w, channels: c as 1 | 3, fit: run.dataset.fit });
+      const img = await readImageFile(ref, { height: h, width: w, channels: c as 1 | 3, fit: specFit(run.dataset) });
       images.set(img.data, i * size);
     }
   }

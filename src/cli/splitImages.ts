@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import type { ImageSet } from '../data/dataset.js';
 import { loadCsv } from '../data/csv.js';
 import { loadImageFolder } from '../data/folder.js';
-import { loadDataset, type DatasetSpec } from '../data/load.js';
+import { loadDataset, specFit, type DatasetSpec } from '../data/load.js';
 import type { RunJson } from '../train/run.js';
 import { prepareEvalImages } from '../train/trainer.js';
 import { encodeImages } from '../analysis/generate.js';
@@ -57,7 +57,7 @@ export async function loadImagesFor(run: RunJson, { data, split, limit }: { data
     }
     if (split) throw new UserError('--split does not apply to a folder (all its images are used)');
     const p = loadingProgress('reading images');
-    const d = await loadImageFolder(data, { height: h, width: w, channels: c as 1 | 3, fit: run.dataset.fit, validationFraction: 0, onProgress: p.onProgress })
+    const d = await loadImageFolder(data, { height: h, width: w, channels: c as 1 | 3, fit: specFit(run.dataset), validationFraction: 0, onProgress: p.onProgress })
       .finally(p.stop);
     set = d.train;
     source = d.name;

@@ -32,7 +32,10 @@ export interface DatasetSpec {
   height?: number;
   width?: number;
   channels?: 1 | 3;
-  /** folder: how other aspect ratios become height × width (default cover: scale, centre-crop). */
+  /**
+   * folder: how other aspect ratios become height × width. `vae train` records it (default cover:
+   * scale, centre-crop); a spec without it means fill (stretch), how runs were made before --fit.
+   */
   fit?: Fit;
   /** folder, csv: the class names found when the run was trained (labels are indices into them). */
   classNames?: string[];
@@ -111,7 +114,7 @@ async function loadDatasetUnfiltered(spec: DatasetSpec, opts: LoadOptions): Prom
     case 'folder': {
       if (!spec.path) throw new DataError(`dataset 'folder' needs a path to a folder of images`);
       const d = await loadImageFolder(spec.path, {
-        height: spec.height, width: spec.width, channels: spec.channels, fit: spec.fit, seed: spec.seed ?? 0, validationFraction: spec.validation,
+        height: spec.height, width: spec.width, channels: spec.channels, fit: specFit(spec), seed: spec.seed ?? 0, validationFraction: spec.validation,
         onProgress: opts.onProgress,
       });
       if (spec.classNames && !sameList(spec.classNames, d.classNames ?? [])) {
@@ -127,6 +130,11 @@ async function loadDatasetUnfiltered(spec: DatasetSpec, opts: LoadOptions): Prom
       return limitTrain(d, spec.trainLimit);
     }
   }
+}
+
+/** The fit a spec's images are made with (see DatasetSpec.fit). */
+export function specFit(spec: Pick<DatasetSpec, 'fit'>): Fit {
+  return spec.fit ?? 'fill';
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -77,9 +77,10 @@ describe('an image folder with class sub-folders', () => {
 
   it('anomaly: labels from the folders, AUROC of one class; a CSV report', async () => {
     const out = path.join(tmp, 'anomaly.json');
-    const r = await vae('anomaly', imageRun, '--samples', '4', '--anomaly-label', '1', '--out', out, '--json');
+    const r = await vae('anomaly', imageRun, '--samples', '4', '--anomaly-label', 'stripes', '--out', out, '--json');
     expect(r.status, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout) as { data: string; inputs: number; anomalies: number; aurocIwae: number };
+    const s = JSON.parse(r.stdout) as { data: string; inputs: number; anomalyLabel: number; anomalies: number; aurocIwae: number };
+    expect(s.anomalyLabel).toBe(1);
     expect(s.data).toMatch(/^folder:.*shapes validation$/);
     expect(s.inputs).toBe(6); // 25% of 24
     expect(s.anomalies).toBeGreaterThan(0);
@@ -189,7 +190,7 @@ describe('a CSV file', () => {
   it('scores a new CSV with the run\'s standardisation and prints the rows', async () => {
     const fresh = path.join(tmp, 'new.csv');
     writeCsv(fresh, 60, [3, 33], 2);
-    const r = await vae('anomaly', run, '--data', fresh, '--samples', '8', '--anomaly-label', '0', '--out', path.join(tmp, 'new.json'));
+    const r = await vae('anomaly', run, '--data', fresh, '--samples', '8', '--anomaly-label', 'odd', '--out', path.join(tmp, 'new.json'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/most anomalous: row (3|33) \(label 0\) [\d.]+; row (3|33) \(label 0\)/);
     expect(r.stdout).toMatch(/AUROC of label 0 as the anomaly \(2 of 60\): 1\.0000 by -log p\(x\)/);
@@ -202,6 +203,8 @@ describe('a CSV file', () => {
     expectUserError(await vae('train', '--dataset', 'csv', '--data-path', data, '--label-column', 'nope', '--out', path.join(tmp, 'y')), /table\.csv: no column 'nope' for --label-column/);
     expectUserError(await vae('train', '--dataset', 'csv', '--data-path', data, '--model', 'conv', '--out', path.join(tmp, 'y')), /--dataset csv needs an MLP model/);
     expectUserError(await vae('train', '--dataset', 'csv', '--out', path.join(tmp, 'y')), /--dataset csv needs --data-path FILE\.csv/);
+    expectUserError(await vae('anomaly', run, '--anomaly-label', 'weird', '--samples', '2', '--out', path.join(tmp, 'y.json')), /--anomaly-label weird: not a class of .* \(classes: odd, usual\)/);
     expect(fs.existsSync(path.join(tmp, 'y'))).toBe(false);
+    expect(fs.existsSync(path.join(tmp, 'y.json'))).toBe(false);
   }, 120_000);
 });
