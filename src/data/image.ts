@@ -20,6 +20,9 @@ export const MAX_IMAGE_PIXELS = 100_000_000;
 /** File name endings read as images (lower case); other files in a folder are skipped. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif'] as const;
 
+/** Formats decoded (sharp's names; AVIF is 'heif'). Others sharp knows (SVG, PDF, …) are refused. */
+const FORMATS = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff', 'heif']);
+
 /** How an image of another aspect ratio becomes height × width. */
 export const FITS = ['cover', 'contain', 'fill'] as const;
 /**
@@ -61,6 +64,9 @@ export async function decodeImage(bytes: Uint8Array, source: string, o: ImageRea
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new DataError(`${source}: not an image sharp can read (${oneLine(err).replace(/:$/, '')})`);
+  }
+  if (!FORMATS.has(meta.format ?? '')) {
+    throw new DataError(`${source}: a ${meta.format ?? 'unknown'} file, not one of the image formats read (PNG, JPEG, WebP, GIF, TIFF, AVIF)`);
   }
   const { width = 0, height = 0 } = meta;
   if (width * height > MAX_IMAGE_PIXELS) {

@@ -264,6 +264,11 @@ describe('loadImageFolder', () => {
     expect(existsSync(flat)).toBe(true);
   });
 
+  it('refuses formats other than the image formats it lists, whatever the file name says (an SVG named .png)', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="red"/></svg>');
+    await expect(decodeImage(svg, 'drawing.png', { height: 8, width: 8, channels: 3 })).rejects.toThrow('drawing.png: a svg file, not one of the image formats read');
+  });
+
   it('refuses an image whose header claims more than 100 megapixels before decoding it', async () => {
     const png = Buffer.from(encodePng(new Float32Array(4 * 4 * 3), 4, 4, 3));
     png.writeUInt32BE(20000, 16);
