@@ -16,11 +16,13 @@ import { loadImagesFor, type SplitName } from './splitImages.js';
 
 interface AnomalyOptions {
   data?: string;
+  dataPath?: string;
   split?: SplitName;
   limit?: number;
   samples: number;
   score: AnomalyScoreKind;
-  anomalyLabel?: number;
+  /** A label number, or a class name (image folders with class sub-folders, CSV label columns). */
+  anomalyLabel?: number | string;
   seed: number;
   batchSize: number;
   top: number;
@@ -39,12 +41,14 @@ export function registerAnomaly(program: Command): void {
         'higher = less typical. Writes a report (index, label, file, both scores, rank) and a PNG: top row the most ' +
         'anomalous inputs, bottom row the most typical. With labels, --anomaly-label D prints the AUROC of class D as the anomaly',
     )
-    .option('--data <spec>', 'inputs: the run\'s dataset (default), mnist | fashion-mnist | faces, or a folder of PNG files')
+    .option('--data <spec>', 'inputs: the run\'s dataset (default), mnist | fashion-mnist | faces, a folder of images (class sub-folders give labels), or for a CSV run a CSV file (its rows, standardised as in training)')
+    .option('--data-path <path>', 'the same as --data with a folder or CSV file')
     .option('--split <name>', 'split of a dataset: test (default) | validation | train', choiceOption('--split', ['test', 'validation', 'train'] as const))
     .option('--limit <n>', 'score only the first N inputs', intOption('--limit'))
     .option('--samples <K>', 'importance samples per input (both scores come from the same K samples)', intOption('--samples'), 100)
     .option('--score <kind>', 'ranking score: iwae (-log p(x) estimate) | elbo (-ELBO, mean over the K samples)', choiceOption('--score', ['iwae', 'elbo'] as const), 'iwae')
-    .option('--anomaly-label <d>', 'class whose inputs are the anomalies: prints the AUROC of both scores', intOption('--anomaly-label', 0))
+    .option('--anomaly-label <d>', 'class whose inputs are the anomalies (a label number, or a class name such as a sub-folder name): prints the AUROC of both scores',
+      (v: string) => (/^\d+$/.test(v) ? Number(v) : v))
     .option('--seed <n>', 'seed of the importance samples', intOption('--seed', 0), 0)
     .option('--batch-size <n>', 'inputs encoded at once', intOption('--batch-size'), 100)
     .option('--top <n>', 'inputs per row of the PNG', intOption('--top', 1, 100), 10)
@@ -59,9 +63,17 @@ export function registerAnomaly(program: Command): void {
       if (ext !== '.json' && ext !== '.csv') throw new UserError(`--out ${out}: must end in .json or .csv`);
       const pngOut = o.png ?? out.slice(0, -ext.length) + '.png';
       checkOutputFile(pngOut, ['.png'], o.png ? '--png' : 'the picture next to --out');
+      if (o.data !== undefined && o.dataPath !== undefined) throw new UserError('give --data or --data-path, not both');
       const { run, vae } = await loadRunModel(dir);
       try {
-        const set = await loadImagesFor(run, { data: o.data, split: o.split, limit: o.limit });
+        const set = await loadImagesFor(run, { data: o.data ?? o.dataPath, split: o.split, limit: o.limit });
+        const tabular = run.dataset.name === 'csv';
+        if (typeof o.anomalyLabel === 'string') {
+          const name = o.anomalyLabel;
+          const index = set.classNames?.indexOf(name) ?? -1;
+          if (index < 0) throw new UserError(`--anomaly-label ${name}: not a class of ${set.source}${set.classNames ? ` (classes: ${set.classNames.join(', ')})` : ' (it has no class names: give a label number)'}`);
+          o.anomalyLabel = index;
+        }
         if (o.anomalyLabel !== undefined) {
           if (!set.labels) throw new UserError(`--anomaly-label needs labelled inputs; ${set.source} has no labels`);
           if (!set.labels.includes(o.anomalyLabel)) throw new UserError(`--anomaly-label ${o.anomalyLabel}: no input of ${set.source} has that label`);
@@ -78,7 +90,7 @@ export function registerAnomaly(program: Command): void {
         const rank = new Int32Array(set.count);
         order.forEach((i, r) => (rank[i] = r + 1));
         const items = order.map((i) => ({
-          index: i, rank: rank[i],
+          index: i, rank: rank[i], ...(set.rows && { row: set.rows[i] }),
           ...(set.labels && { label: set.labels[i] }),
           ...(set.files && { file: set.files[i] }),
           negLogPx: s.negLogPx[i], negElbo: s.negElbo[i],
@@ -98,25 +110,31 @@ export function registerAnomaly(program: Command): void {
 
         if (ext === '.csv') {
           const cell = (v: unknown): string => (v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-          const lines = ['rank,index,label,file,neg_log_px,neg_elbo', ...items.map((r) =>
-            [r.rank, r.index, r.label, r.file, r.negLogPx, r.negElbo].map(cell).join(','))];
+          const className = (l: number | undefined): string | undefined => (l === undefined ? undefined : set.classNames?.[l] ?? String(l));
+          const lines = tabular
+            ? ['rank,row,label,class,neg_log_px,neg_elbo', ...items.map((r) =>
+              [r.rank, r.row, r.label, className(r.label), r.negLogPx, r.negElbo].map(cell).join(','))]
+            : ['rank,index,label,file,neg_log_px,neg_elbo', ...items.map((r) =>
+              [r.rank, r.index, r.label, r.file, r.negLogPx, r.negElbo].map(cell).join(','))];
           writeFileAtomic(out, lines.join('\n') + '\n');
         } else {
           writeJsonAtomic(out, { ...summary, items });
         }
-        // PNG: most anomalous row over most typical row
+        // PNG: most anomalous row over most typical row (not for tabular runs: a row is not a picture)
         const n = Math.min(o.top, set.count);
-        const size = vae.imageShape.reduce((a, b) => a * b, 1);
-        const grid = new Float32Array(2 * n * size);
-        for (let j = 0; j < n; j++) {
-          grid.set(set.images.subarray(order[j] * size, (order[j] + 1) * size), j * size);
-          const typical = order[set.count - 1 - j];
-          grid.set(set.images.subarray(typical * size, (typical + 1) * size), (n + j) * size);
+        if (!tabular) {
+          const size = vae.imageShape.reduce((a, b) => a * b, 1);
+          const grid = new Float32Array(2 * n * size);
+          for (let j = 0; j < n; j++) {
+            grid.set(set.images.subarray(order[j] * size, (order[j] + 1) * size), j * size);
+            const typical = order[set.count - 1 - j];
+            grid.set(set.images.subarray(typical * size, (typical + 1) * size), (n + j) * size);
+          }
+          writeGridPng(pngOut, grid, 2 * n, vae.imageShape, { cols: n });
         }
-        writeGridPng(pngOut, grid, 2 * n, vae.imageShape, { cols: n });
 
         if (o.json) {
-          printJson({ ...summary, report: out, png: pngOut });
+          printJson({ ...summary, report: out, ...(!tabular && { png: pngOut }) });
           return;
         }
         const f = (v: number): string => v.toFixed(2);
@@ -130,7 +148,8 @@ export function registerAnomaly(program: Command): void {
           lines.push(`  AUROC of label ${o.anomalyLabel} as the anomaly (${summary.anomalies as number} of ${set.count}): ` +
             `${(summary.aurocIwae as number).toFixed(4)} by -log p(x), ${(summary.aurocElbo as number).toFixed(4)} by -ELBO`);
         }
-        lines.push(`wrote ${out} and ${pngOut} (top row: the ${n} most anomalous, bottom row: the ${n} most typical)`);
+        lines.push(tabular ? `wrote ${out} (one line per row, most anomalous first)`
+          : `wrote ${out} and ${pngOut} (top row: the ${n} most anomalous, bottom row: the ${n} most typical)`);
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
         vae.dispose();
@@ -144,7 +163,7 @@ function mean(a: Float32Array): number {
   return s / a.length;
 }
 
-function describe(r: { index: number; label?: number; file?: string; negLogPx: number; negElbo: number }): string {
-  const name = r.file ?? `#${r.index}${r.label !== undefined ? ` (label ${r.label})` : ''}`;
+function describe(r: { index: number; row?: number; label?: number; file?: string; negLogPx: number; negElbo: number }): string {
+  const name = r.file ?? `${r.row !== undefined ? `row ${r.row}` : `#${r.index}`}${r.label !== undefined ? ` (label ${r.label})` : ''}`;
   return `${name} ${r.negLogPx.toFixed(1)}`;
 }

@@ -33,7 +33,7 @@ function fractionList(v: string): number[] {
 export function registerFewLabels(program: Command): void {
   program
     .command('fewlabels')
-    .argument('<run>', 'run folder (a dataset with labels: MNIST, Fashion-MNIST)')
+    .argument('<run>', 'run folder (a dataset with labels: MNIST, Fashion-MNIST, a folder of class sub-folders, a CSV with --label-column)')
     .description('semi-supervised classification in latent space: keep the labels of a seeded random fraction of the training images; ' +
       'classify the test images (encoder means) by the majority label of their k nearest labelled training images, and by ' +
       'k-means on all training encodings with each cluster labelled by the majority of its labelled members; prints both accuracies')
@@ -51,7 +51,8 @@ export function registerFewLabels(program: Command): void {
       try {
         const d = vae.config.latent;
         const train = await loadImagesFor(run, { split: 'train' });
-        const test = await loadImagesFor(run, { split: 'test', limit: o.limit });
+        // held-out images: the test split, or validation for datasets without one (image folders, CSV)
+        const test = await loadImagesFor(run, { limit: o.limit });
         if (!train.labels || !test.labels) throw new UserError(`fewlabels needs labels; ${train.labels ? test.source : train.source} has none`);
         const trainMu = encodeMeans(vae, train.images, train.count, `encoding ${train.count} training images`, o.json);
         const testMu = encodeMeans(vae, test.images, test.count, `encoding ${test.count} test images`, o.json);

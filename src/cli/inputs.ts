@@ -1,14 +1,14 @@
 /**
  * Inputs named on the command line for encode / interpolate / reconstruct:
- *   a PNG file (resized to the model's size and channels), or SPLIT:INDEX of the run's dataset
+ *   an image file (PNG, JPEG, WebP, GIF, TIFF: decoded by sharp, fitted to the model's size and
+ *   channels as the run's folder was), or SPLIT:INDEX of the run's dataset
  *   (e.g. `validation:3`, `test:0`, `train:12`).
  */
 import * as fs from 'node:fs';
 import { UserError } from '../errors.js';
-import { loadDataset } from '../data/load.js';
+import { loadDataset, specFit } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
-import { readPng } from '../data/png.js';
-import { resizeImage, convertChannels } from '../data/resize.js';
+import { readImageFile } from '../data/image.js';
 import type { RunJson } from '../train/run.js';
 import { prepareEvalImages } from '../train/trainer.js';
 
@@ -36,10 +36,10 @@ export async function resolveInputs(run: RunJson, refs: string[]): Promise<Named
       const prepared = prepareEvalImages({ ...set, images: set.images.subarray(idx * size, (idx + 1) * size), count: 1 }, run.training.binarize, run.training.seed);
       images.set(prepared, i * size);
     } else {
-      if (!fs.existsSync(ref)) throw new UserError(`${ref}: no such file (give a PNG path or SPLIT:INDEX such as validation:3)`);
-      const img = readPng(ref);
-      const conv = convertChannels(img.data, img.width * img.height, img.channels, c as 1 | 3);
-      images.set(resizeImage(conv, img.height, img.width, c, h, w), i * size);
+      if (!fs.existsSync(ref)) throw new UserError(`${ref}: no such file (give an image file or SPLIT:INDEX such as validation:3)`);
+      if (run.dataset.name === 'csv') throw new UserError(`${ref}: a CSV run takes SPLIT:INDEX inputs (rows of its data), not image files`);
+      const img = await readImageFile(ref, { height: h, width: w, channels: c as 1 | 3, fit: specFit(run.dataset) });
+      images.set(img.data, i * size);
     }
   }
   return { names: refs, images };

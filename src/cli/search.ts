@@ -46,7 +46,8 @@ export function registerSearch(program: Command): void {
         const dbMu = encodeMeans(vae, db.images, db.count, `encoding ${db.count} training images`, o.json);
 
         if (o.evalPrecision !== undefined) {
-          const queries = await loadImagesFor(run, { split: 'test', limit: o.evalPrecision });
+          // the test split, or validation for datasets without one (image folders, CSV)
+          const queries = await loadImagesFor(run, { limit: o.evalPrecision });
           if (!queries.labels || !db.labels) throw new UserError(`--eval-precision needs labels; ${queries.source} has none`);
           const qMu = encodeMeans(vae, queries.images, queries.count, 'encoding queries', o.json);
           const t0 = Date.now();

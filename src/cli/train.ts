@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { loadDataset, parseDatasetName, type DatasetSpec } from '../data/load.js';
+import type { Dataset } from '../data/dataset.js';
+import { FITS, type Fit } from '../data/image.js';
 import { PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { trainRun } from '../train/trainRun.js';
@@ -13,6 +15,7 @@ import { formatCorruption, parseCorruption, type Corruption } from '../math/corr
 import { parsePrior, type PriorConfig } from '../math/prior.js';
 import { action, choiceOption, intOption, numberOption, startBackend } from './common.js';
 import { progressBar, type Progress } from './progress.js';
+import { loadWithProgress } from './dataProgress.js';
 import { writeRunPictures } from './pictures.js';
 import { stopOnSignals } from './interrupt.js';
 import { parseSeeds, trainSeeds } from './seeds.js';
@@ -20,6 +23,11 @@ import { parseSeeds, trainSeeds } from './seeds.js';
 export interface TrainCliOptions {
   dataset: string;
   dataPath?: string;
+  size?: number;
+  channels?: number;
+  fit?: Fit;
+  labelColumn?: string;
+  ignoreColumns?: string;
   model?: string;
   latent?: number;
   hidden?: string;
@@ -70,30 +78,61 @@ function cliParser<T>(parse: (s: string) => T): (v: string) => T {
   };
 }
 
+/** Default --sigma2 for tabular data (standardised features): the model must explain 90% of each feature's variance. */
+export const CSV_SIGMA2 = 0.1;
+
 const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
 
 /** Builds the dataset spec, model config and options from the flags (shared with `start`). */
-export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetSpec; options: TrainOptions; dir: string; model: ReturnType<typeof fitModelToData> }> {
+export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetSpec; options: TrainOptions; dir: string; model: ReturnType<typeof fitModelToData>; data?: Dataset }> {
   const name = parseDatasetName(o.dataset);
-  if (name === 'folder' && !o.dataPath) throw new UserError('--dataset folder needs --data-path DIR (a folder of PNG images)');
+  if (name === 'folder' && !o.dataPath) throw new UserError('--dataset folder needs --data-path DIR (a folder of images, or of class sub-folders of images)');
+  if (name === 'csv' && !o.dataPath) throw new UserError('--dataset csv needs --data-path FILE.csv (a header row, numeric feature columns)');
+  if (name !== 'folder' && (o.size !== undefined || o.channels !== undefined || o.fit !== undefined)) throw new UserError('--size, --channels and --fit apply to --dataset folder');
+  if (name !== 'csv' && (o.labelColumn !== undefined || o.ignoreColumns !== undefined)) {
+    throw new UserError('--label-column and --ignore-columns apply to --dataset csv (a folder takes its labels from class sub-folders)');
+  }
   const spec: DatasetSpec = { name, seed: o.seed, ...(o.dataPath ? { path: o.dataPath } : {}), ...(o.trainLimit ? { trainLimit: o.trainLimit } : {}),
     ...(o.validation !== undefined ? { validation: o.validation } : {}), ...(o.excludeLabels?.length ? { excludeLabels: o.excludeLabels } : {}) };
   if (name === 'faces' && o.validation !== undefined) throw new UserError('--validation does not apply to faces (its validation set is the held-out parameter rectangle of seed 000)');
-  if (name === 'folder') Object.assign(spec, { height: 32, width: 32, channels: 3 });
+  if (name === 'folder') {
+    if (o.channels !== undefined && o.channels !== 1 && o.channels !== 3) throw new UserError(`--channels must be 1 (gray) or 3 (RGB), got ${o.channels}`);
+    Object.assign(spec, { height: o.size ?? 32, width: o.size ?? 32, channels: o.channels ?? 3, fit: o.fit ?? 'cover' });
+  }
+  // tabular data: the shape (1 × features) is known only once the file is read; the transform goes into the spec
+  let data: Dataset | undefined;
+  if (name === 'csv') {
+    if (o.labelColumn !== undefined) spec.labelColumn = o.labelColumn;
+    if (o.ignoreColumns !== undefined) spec.ignoreColumns = o.ignoreColumns.split(',').map((c) => c.trim()).filter(Boolean);
+    const csv = await loadDataset(spec) as Dataset & { features: NonNullable<DatasetSpec['features']> };
+    Object.assign(spec, { features: csv.features, ...(csv.classNames && { classNames: csv.classNames }) });
+    data = csv;
+    if (o.model !== undefined && PRESETS[o.model]?.kind === 'conv') throw new UserError('--dataset csv needs an MLP model (--model mlp, mlp-tanh or mlp-leaky)');
+    if (o.likelihood === 'bernoulli') throw new UserError('--dataset csv uses a Gaussian likelihood on standardised features (not --likelihood bernoulli)');
+    if (o.binarize !== undefined && o.binarize !== 'none') throw new UserError('--binarize does not apply to --dataset csv');
+  }
   const imageLike = name === 'faces' || name === 'folder';
   const presetName = o.model ?? (imageLike ? 'conv' : 'mlp');
   const preset = PRESETS[presetName];
   if (!preset) throw new UserError(`unknown --model '${presetName}' (use one of ${Object.keys(PRESETS).join(', ')})`);
-  const likelihoodKind = o.likelihood ?? (imageLike ? 'gaussian' : 'bernoulli');
-  const likelihood: LikelihoodConfig = likelihoodKind === 'gaussian' ? { kind: 'gaussian', sigma2: o.sigma2 } : { kind: 'bernoulli' };
-  const shape = name === 'mnist' || name === 'fashion-mnist' ? { height: 28, width: 28, channels: 1 } : { height: spec.height ?? 32, width: spec.width ?? 32, channels: spec.channels ?? 3 };
+  const likelihoodKind = o.likelihood ?? (imageLike || name === 'csv' ? 'gaussian' : 'bernoulli');
+  const likelihood: LikelihoodConfig = likelihoodKind === 'gaussian'
+    ? { kind: 'gaussian', sigma2: o.sigma2, ...(name === 'csv' && { mean: 'identity' as const }) } : { kind: 'bernoulli' };
+  const shape = name === 'mnist' || name === 'fashion-mnist' ? { height: 28, width: 28, channels: 1 }
+    : data ? { height: data.height, width: data.width, channels: data.channels } : { height: spec.height ?? 32, width: spec.width ?? 32, channels: spec.channels ?? 3 };
+  if (preset.kind === 'conv' && (shape.height % 2 !== 0 || shape.width % 2 !== 0)) {
+    throw new UserError(`--size ${shape.height}: the conv model halves the image in each stride-2 stage, so it needs an even size ` +
+      '(a multiple of 8 keeps all three stages, e.g. 32 or 64); --model mlp takes any size');
+  }
   const hidden = o.hidden?.split(',').map((s) => Number(s.trim()));
   if (hidden && hidden.some((h) => !Number.isInteger(h) || h <= 0)) throw new UserError(`--hidden must be a comma-separated list of positive integers (got '${o.hidden}')`);
-  const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood, prior: o.prior });
+  // tabular defaults: one hidden layer of 64, latent about half the features (2..8)
+  const tabular = name === 'csv' ? { hidden: hidden ?? [64], latent: o.latent ?? Math.min(8, Math.max(2, Math.ceil(shape.width / 2))) } : {};
+  const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood, prior: o.prior, ...tabular });
   if (o.freeBits && o.prior?.kind === 'gmm') throw new UserError('--free-bits needs the standard normal prior (a mixture prior has no per-dimension KL)');
   const options: TrainOptions = {
     ...DEFAULT_TRAIN_OPTIONS,
-    epochs: o.epochs ?? (imageLike ? DEFAULT_TRAIN_OPTIONS.epochs : 10),
+    epochs: o.epochs ?? (imageLike ? DEFAULT_TRAIN_OPTIONS.epochs : name === 'csv' ? 50 : 10),
     batchSize: o.batchSize ?? (imageLike ? 64 : 128),
     learningRate: o.lr ?? DEFAULT_TRAIN_OPTIONS.learningRate,
     beta: o.beta ?? 1,
@@ -105,7 +144,7 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
     ...(o.corrupt ? { corrupt: o.corrupt } : {}),
   };
   const dir = o.out ?? (typeof o.resume === 'string' ? o.resume : path.join('runs', `${name}-${presetName}-s${o.seed}`));
-  return { spec, options, dir, model };
+  return { spec, options, dir, model, ...(data && { data }) };
 }
 
 export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
@@ -124,10 +163,13 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
     model = saved.model;
     if (o.epochs === undefined) throw new UserError(`--resume needs --epochs N (the new total; the run has ${saved.epochsDone})`);
   }
-  const data = await loadDataset(spec);
   const log = (s: string): void => {
     if (!o.quiet) process.stderr.write(s + '\n');
   };
+  const data = !resume && plan.data ? plan.data : await loadWithProgress(spec, o.quiet);
+  // labels found in class sub-folders are recorded, so later commands check they still match
+  if (!resume && spec.name === 'folder' && data.classNames) spec = { ...spec, classNames: data.classNames };
+  if (data.summary) log(`read ${data.summary}`);
   let bar: Progress | null = null;
   let t0 = Date.now();
   const stop = stopOnSignals(); // Ctrl-C: stop after the current step and save it for --resume
@@ -135,7 +177,8 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
     dir: plan.dir, model, dataset: spec, options: plan.options, resume, data, signal: stop.signal, ...(resume && o.lr !== undefined ? { learningRate: o.lr } : {}),
     onStart: ({ run, startEpoch }) => {
       log(`model: ${describeModel(run.model)} (${run.paramCounts.encoder.toLocaleString('en')} + ${run.paramCounts.decoder.toLocaleString('en')} parameters)`);
-      log(`data: ${data.name}, ${data.train.count} train / ${data.validation.count} validation images of ${data.channels}x${data.height}x${data.width}` +
+      log(`data: ${data.name}, ${data.train.count} train / ${data.validation.count} validation ${spec.name === 'csv' ? `rows of ${data.width} features` : `images of ${data.channels}x${data.height}x${data.width}`}` +
+        `${spec.fit ? ` (fit: ${spec.fit})` : ''}` +
         `${run.training.binarize !== 'none' ? `, binarised: ${run.training.binarize}` : ''}`);
       if (run.model.likelihood.kind === 'gaussian') {
         log(`likelihood: Gaussian, sigma^2 = ${run.model.likelihood.sigma2}; losses include the constant ½·d·log 2π per image`);
@@ -182,14 +225,19 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a VAE and save it in a run folder (checkpoints, history, samples, loss curves)')
-    .option('--dataset <name>', 'faces | mnist | fashion-mnist | folder', 'faces')
-    .option('--data-path <dir>', 'folder of PNG images for --dataset folder')
+    .option('--dataset <name>', 'faces | mnist | fashion-mnist | folder | csv', 'faces')
+    .option('--data-path <path>', 'folder: a folder of images (PNG, JPEG, WebP, GIF, TIFF), or of class sub-folders of images (labels); csv: a CSV file')
+    .option('--size <n>', 'folder: images are resized to N x N (default 32; the conv model needs an even size)', intOption('--size', 1, 1024))
+    .option('--channels <n>', 'folder: 3 (RGB, default) or 1 (gray); transparency is composited over white', intOption('--channels', 1, 3))
+    .option('--fit <mode>', 'folder: cover (default: scale and centre-crop) | contain (scale to fit, pad with white) | fill (stretch)', choiceOption('--fit', FITS))
+    .option('--label-column <name>', 'csv: the column holding each row\'s class (any values; not a feature)')
+    .option('--ignore-columns <list>', 'csv: numeric columns that are not features, e.g. id,timestamp')
     .option('--model <preset>', `model preset: ${Object.keys(PRESETS).join(' | ')} (default: conv for images, mlp for MNIST)`)
     .option('--latent <n>', 'latent dimensions', intOption('--latent'))
     .option('--hidden <list>', 'MLP hidden sizes, e.g. 400 or 500,500')
     .option('--activation <name>', 'MLP activation: relu | tanh | leakyRelu', choiceOption('--activation', ['relu', 'tanh', 'leakyRelu'] as const))
     .option('--likelihood <kind>', 'gaussian | bernoulli (default: gaussian for images, bernoulli for MNIST)', choiceOption('--likelihood', ['gaussian', 'bernoulli'] as const))
-    .option('--sigma2 <v>', 'fixed variance of the Gaussian likelihood', numberOption('--sigma2', { positive: true }), 1)
+    .option('--sigma2 <v>', 'fixed variance of the Gaussian likelihood (csv: default 0.1, on standardised features)', numberOption('--sigma2', { positive: true }), 1)
     .option('--epochs <n>', 'epochs (total, also with --resume)', intOption('--epochs', 1, 1_000_000))
     .option('--batch-size <n>', 'minibatch size', intOption('--batch-size', 1, 65536))
     .option('--lr <v>', 'Adam learning rate', numberOption('--lr', { positive: true }))
@@ -210,6 +258,8 @@ export function registerTrain(program: Command): void {
     .option('--backend <name>', 'native | wasm | cpu (native: wasm plus our C training step, where built; else wasm with a note)', 'native')
     .option('--quiet', 'no progress output')
     .action(action(async (o: TrainCliOptions & { seeds?: number[] }, cmd: Command) => {
+      // standardised features have variance 1: a likelihood variance of 1 leaves the decoder nothing to explain
+      if (o.dataset === 'csv' && cmd.getOptionValueSource('sigma2') !== 'cli') o.sigma2 = CSV_SIGMA2;
       if (o.seeds) {
         await trainSeeds(o, o.seeds, cmd.getOptionValueSource('seed') === 'cli');
         return;

@@ -3,6 +3,7 @@
  *
  * Images are stored as one Float32Array per split in NHWC order (image, row, column, channel),
  * values in [0, 1] — the layout tfjs uses, so a batch becomes a tensor without reordering.
+ * Tabular data (csv.ts) uses the same type: one row is a 1 × D × 1 image of standardised values.
  */
 import { UserError } from '../errors.js';
 
@@ -16,6 +17,8 @@ export interface ImageSet {
   params?: Float32Array;
   /** Source file of every image, relative to the dataset's folder (image folders). */
   files?: string[];
+  /** Source row of every example, 0-based data row of the file (tabular data). */
+  rows?: number[];
 }
 
 export interface Dataset {
@@ -30,6 +33,8 @@ export interface Dataset {
   test?: ImageSet;
   /** Names of the label classes, when there are labels. */
   classNames?: string[];
+  /** One line on what was read and skipped (image folders, CSV files), for the CLI to print. */
+  summary?: string;
 }
 
 /** Number of values in one image. */

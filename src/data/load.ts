@@ -3,18 +3,20 @@
  * evaluation and encoding reload exactly the data the run was trained on.
  */
 import { DataError, type Dataset, type ImageSet } from './dataset.js';
+import { loadCsv, type FeatureTransform } from './csv.js';
 import { generateFaces } from './faces.js';
 import { loadImageFolder } from './folder.js';
+import type { Fit } from './image.js';
 import { loadFashionMnist, loadMnist } from './mnist.js';
 
-export const DATASET_NAMES = ['faces', 'mnist', 'fashion-mnist', 'folder'] as const;
+export const DATASET_NAMES = ['faces', 'mnist', 'fashion-mnist', 'folder', 'csv'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 export interface DatasetSpec {
   name: DatasetName;
   /** Seed of the data (faces: the parameters; folder: the split). Default 0. */
   seed?: number;
-  /** folder: the folder (required); mnist / fashion-mnist: a folder of IDX files instead of the default. */
+  /** folder: the folder (required); csv: the file (required); mnist / fashion-mnist: a folder of IDX files instead of the default. */
   path?: string;
   /** At most this many training images (the first ones). */
   trainLimit?: number;
@@ -22,7 +24,7 @@ export interface DatasetSpec {
   testLimit?: number;
   /**
    * Validation split: for mnist / fashion-mnist the number of images taken from the end of the
-   * training set; for folder the fraction of images in [0, 1). faces always uses the held-out
+   * training set; for folder and csv the fraction of images (rows) in [0, 1). faces always uses the held-out
    * parameter rectangle of seed 000.
    */
   validation?: number;
@@ -30,6 +32,19 @@ export interface DatasetSpec {
   height?: number;
   width?: number;
   channels?: 1 | 3;
+  /**
+   * folder: how other aspect ratios become height × width. `vae train` records it (default cover:
+   * scale, centre-crop); a spec without it means fill (stretch), how runs were made before --fit.
+   */
+  fit?: Fit;
+  /** folder, csv: the class names found when the run was trained (labels are indices into them). */
+  classNames?: string[];
+  /** csv: the column holding each row's class. */
+  labelColumn?: string;
+  /** csv: numeric columns that are not features (an id, a timestamp). */
+  ignoreColumns?: string[];
+  /** csv: the standardisation fitted on the training rows (columns, mean, std), applied unchanged later. */
+  features?: FeatureTransform;
   /**
    * Labels left out of the train and validation splits (e.g. [3]: train without the digit 3, for
    * anomaly detection); the test split keeps every label. trainLimit counts images before exclusion.
@@ -43,9 +58,14 @@ export function parseDatasetName(s: string): DatasetName {
   throw new DataError(`unknown dataset '${s}': expected one of ${DATASET_NAMES.join(', ')}`);
 }
 
+export interface LoadOptions {
+  /** Progress of long loads (image folders): called after every decoded image. */
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** Loads the dataset a spec describes. */
-export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
-  const d = await loadDatasetUnfiltered(spec);
+export async function loadDataset(spec: DatasetSpec, opts: LoadOptions = {}): Promise<Dataset> {
+  const d = await loadDatasetUnfiltered(spec, opts);
   return spec.excludeLabels && spec.excludeLabels.length > 0 ? excludeLabels(d, spec.excludeLabels) : d;
 }
 
@@ -71,6 +91,7 @@ export function excludeLabels(d: Dataset, labels: readonly number[]): Dataset {
       images, count: idx.length, labels: Uint8Array.from(idx, (i) => set.labels![i]),
       ...(set.params && { params: Float32Array.from(idx.flatMap((i) => [set.params![2 * i], set.params![2 * i + 1]])) }),
       ...(set.files && { files: idx.map((i) => set.files![i]) }),
+      ...(set.rows && { rows: idx.map((i) => set.rows![i]) }),
     };
   };
   const train = keep(d.train);
@@ -78,7 +99,7 @@ export function excludeLabels(d: Dataset, labels: readonly number[]): Dataset {
   return { ...d, train, validation: keep(d.validation) };
 }
 
-async function loadDatasetUnfiltered(spec: DatasetSpec): Promise<Dataset> {
+async function loadDatasetUnfiltered(spec: DatasetSpec, opts: LoadOptions): Promise<Dataset> {
   const name = parseDatasetName(spec.name);
   if (spec.trainLimit !== undefined && !(Number.isInteger(spec.trainLimit) && spec.trainLimit >= 1)) {
     throw new DataError(`trainLimit must be an integer ≥ 1, got ${spec.trainLimit}`);
@@ -91,13 +112,33 @@ async function loadDatasetUnfiltered(spec: DatasetSpec): Promise<Dataset> {
     case 'fashion-mnist':
       return loadFashionMnist({ trainLimit: spec.trainLimit, testLimit: spec.testLimit, dir: spec.path, validation: spec.validation });
     case 'folder': {
-      if (!spec.path) throw new DataError(`dataset 'folder' needs a path to a folder of PNG images`);
-      const d = loadImageFolder(spec.path, {
-        height: spec.height, width: spec.width, channels: spec.channels, seed: spec.seed ?? 0, validationFraction: spec.validation,
+      if (!spec.path) throw new DataError(`dataset 'folder' needs a path to a folder of images`);
+      const d = await loadImageFolder(spec.path, {
+        height: spec.height, width: spec.width, channels: spec.channels, fit: specFit(spec), seed: spec.seed ?? 0, validationFraction: spec.validation,
+        onProgress: opts.onProgress,
+      });
+      if (spec.classNames && !sameList(spec.classNames, d.classNames ?? [])) {
+        throw new DataError(`${spec.path}: its class folders (${(d.classNames ?? []).join(', ') || 'none'}) are not the ones the run was trained on (${spec.classNames.join(', ')})`);
+      }
+      return limitTrain(d, spec.trainLimit);
+    }
+    case 'csv': {
+      if (!spec.path) throw new DataError(`dataset 'csv' needs a path to a CSV file`);
+      const d = loadCsv(spec.path, {
+        labelColumn: spec.labelColumn, ignoreColumns: spec.ignoreColumns, seed: spec.seed ?? 0, validationFraction: spec.validation, transform: spec.features, classNames: spec.classNames,
       });
       return limitTrain(d, spec.trainLimit);
     }
   }
+}
+
+/** The fit a spec's images are made with (see DatasetSpec.fit). */
+export function specFit(spec: Pick<DatasetSpec, 'fit'>): Fit {
+  return spec.fit ?? 'fill';
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** Keeps the first `limit` training images (all when undefined). */
@@ -111,6 +152,7 @@ function limitTrain(d: Dataset, limit: number | undefined): Dataset {
     ...(t.labels && { labels: t.labels.slice(0, limit) }),
     ...(t.params && { params: t.params.slice(0, limit * 2) }),
     ...(t.files && { files: t.files.slice(0, limit) }),
+    ...(t.rows && { rows: t.rows.slice(0, limit) }),
   };
   return { ...d, train };
 }

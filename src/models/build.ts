@@ -4,7 +4,8 @@
  *
  * - encoder: image [H, W, C] -> [mu, logvar], each [latent]
  * - decoder: z [latent] -> the likelihood's parameters with the image's shape [H, W, C]:
- *   means in (0, 1) (sigmoid) for the Gaussian, logits (no activation) for the Bernoulli.
+ *   means in (0, 1) (sigmoid) for the Gaussian (linear with `mean: 'identity'`, for standardised
+ *   tabular data), logits (no activation) for the Bernoulli.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ConvModelConfig, MlpModelConfig, ModelConfig, Activation } from './config.js';
@@ -23,6 +24,11 @@ class Seeds {
   kernel(): ReturnType<typeof tf.initializers.glorotUniform> {
     return tf.initializers.glorotUniform({ seed: this.next++ });
   }
+}
+
+/** The decoder's last activation: sigmoid means, linear means or logits. */
+function outputActivation(c: ModelConfig): 'sigmoid' | 'linear' {
+  return c.likelihood.kind === 'gaussian' && c.likelihood.mean !== 'identity' ? 'sigmoid' : 'linear';
 }
 
 function activationLayer(a: Activation, name: string): tf.layers.Layer {
@@ -61,7 +67,7 @@ function buildConv(c: ConvModelConfig, seeds: Seeds): EncoderDecoder {
   const outFilters = [...c.filters.slice(0, n - 1).reverse(), c.channels];
   outFilters.forEach((f, i) => {
     const isLast = i === outFilters.length - 1;
-    const act = isLast ? (c.likelihood.kind === 'gaussian' ? 'sigmoid' : 'linear') : 'relu';
+    const act = isLast ? outputActivation(c) : 'relu';
     g = tf.layers.conv2dTranspose({
       filters: f, kernelSize: 4, strides: 2, padding: 'same', activation: act,
       kernelInitializer: seeds.kernel(), name: `deconv${i + 1}`,
@@ -89,7 +95,7 @@ function buildMlp(c: MlpModelConfig, seeds: Seeds): EncoderDecoder {
     g = tf.layers.dense({ units, kernelInitializer: seeds.kernel(), name: `dec${i + 1}` }).apply(g) as tf.SymbolicTensor;
     g = activationLayer(c.activation, `dec${i + 1}_act`).apply(g) as tf.SymbolicTensor;
   });
-  const outAct = c.likelihood.kind === 'gaussian' ? 'sigmoid' : 'linear';
+  const outAct = outputActivation(c);
   g = tf.layers.dense({ units: d, activation: outAct, kernelInitializer: seeds.kernel(), name: 'out' }).apply(g) as tf.SymbolicTensor;
   g = tf.layers.reshape({ targetShape: [c.height, c.width, c.channels], name: 'unflatten' }).apply(g) as tf.SymbolicTensor;
   const decoder = tf.model({ inputs: z, outputs: g, name: 'decoder' });

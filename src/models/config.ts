@@ -11,7 +11,11 @@
 import { UserError } from '../errors.js';
 import type { PriorConfig } from '../math/prior.js';
 
-export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' };
+/**
+ * Gaussian `mean`: how the decoder's last layer maps to the mean, 'sigmoid' (default: images in
+ * [0, 1]) or 'identity' (a linear output, for standardised tabular data).
+ */
+export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number; mean?: 'sigmoid' | 'identity' } | { kind: 'bernoulli' };
 export type Activation = 'relu' | 'tanh' | 'leakyRelu';
 
 export interface ConvModelConfig {
@@ -101,6 +105,7 @@ export function validateModelConfig(c: unknown): ModelConfig {
   const lik = o.likelihood as Record<string, unknown> | undefined;
   need(typeof lik === 'object' && lik !== null && (lik.kind === 'gaussian' || lik.kind === 'bernoulli'), "likelihood.kind must be 'gaussian' or 'bernoulli'");
   if (lik!.kind === 'gaussian') need(typeof lik!.sigma2 === 'number' && (lik!.sigma2 as number) > 0, 'likelihood.sigma2 must be a positive number');
+  if (lik!.kind === 'gaussian') need(lik!.mean === undefined || lik!.mean === 'sigmoid' || lik!.mean === 'identity', "likelihood.mean must be 'sigmoid' or 'identity'");
   if (o.prior !== undefined) {
     const p = o.prior as Record<string, unknown> | null;
     need(typeof p === 'object' && p !== null && (p.kind === 'standard' || (p.kind === 'gmm' && isPosInt(p.components))),
@@ -125,7 +130,7 @@ export function validateModelConfig(c: unknown): ModelConfig {
 
 /** Human-readable one-line description, e.g. for the start of `vae train`. */
 export function describeModel(c: ModelConfig): string {
-  const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2})` : 'Bernoulli') +
+  const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2}${c.likelihood.mean === 'identity' ? ', linear mean' : ''})` : 'Bernoulli') +
     (c.prior?.kind === 'gmm' ? `, mixture prior of ${c.prior.components} Gaussians` : '');
   const shape = `${c.channels}x${c.height}x${c.width}`;
   if (c.kind === 'conv') return `conv VAE ${shape}, filters ${c.filters.join('/')}, latent ${c.latent}, ${lik}`;

@@ -19,7 +19,7 @@ export interface TestSetHeader {
   width: number;
   channels: number;
   classNames: string[];
-  /** Which split the images come from ('test'). */
+  /** Which split the images come from ('test'; 'validation' for image folders, which have no test split). */
   split: string;
   dataset: string;
 }
@@ -30,9 +30,12 @@ export interface TestSet extends TestSetHeader {
   labels: Uint8Array;
 }
 
-/** Whether a run's dataset has a labelled test split the MNIST views can show. */
-export function hasTestSet(spec: { name: string }): boolean {
-  return spec.name === 'mnist' || spec.name === 'fashion-mnist';
+/**
+ * Whether a run's dataset has labelled held-out images the MNIST views can show: MNIST-like test
+ * splits, and the validation split of an image folder with class sub-folders.
+ */
+export function hasTestSet(spec: { name: string; classNames?: readonly string[] }): boolean {
+  return spec.name === 'mnist' || spec.name === 'fashion-mnist' || (spec.name === 'folder' && (spec.classNames?.length ?? 0) > 0);
 }
 
 /** Encodes a test set in the testset.bin layout. */

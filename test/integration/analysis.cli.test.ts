@@ -165,7 +165,7 @@ describe('analysis commands', () => {
   it('bad input: one line, exit 2', async () => {
     expectUserError(await vae('anomaly', run, '--score', 'mse'), /--score must be one of iwae, elbo/);
     expectUserError(await vae('anomaly', run, '--out', path.join(tmp, 'x.txt')), /must end in .json or .csv/);
-    expectUserError(await vae('anomaly', run, '--data', path.join(tmp, 'nope')), /not a folder of PNG files/);
+    expectUserError(await vae('anomaly', run, '--data', path.join(tmp, 'nope')), /not a folder of images/);
     expectUserError(await vae('anomaly', run, '--limit', '20', '--anomaly-label', '11'), /no input .* has that label/);
     expectUserError(await vae('search', run), /give a query IMAGE/);
     expectUserError(await vae('search', run, 'test:0', '--metric', 'manhattan'), /--metric must be one of/);

@@ -15,7 +15,9 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError, printable } from '../../src/errors.js';
 import { parseJson } from '../../src/data/files.js';
 import { encodeIdx, parseIdx, readIdxFile } from '../../src/data/idx.js';
-import { decodePng, encodePng } from '../../src/data/png.js';
+import sharp from 'sharp';
+import { encodePng } from '../../src/data/png.js';
+import { decodeImage } from '../../src/data/image.js';
 import { Rng } from '../../src/math/rng.js';
 import { parseRunJson, RUN_FORMAT, type RunJson } from '../../src/train/run.js';
 import { loadModel, loadTensors, saveModel, saveTensors } from '../../src/train/checkpoint.js';
@@ -183,18 +185,27 @@ describe('parser fuzzing (seeded)', () => {
     }
   });
 
-  it('PNG: 3000 random and mutated inputs decode or throw DataError', () => {
+  it('images (sharp): 3000 random and mutated PNG, JPEG and WebP inputs decode or throw DataError', { timeout: 120_000 }, async () => {
     const rng = new Rng(12);
-    const valid = ([[8, 8, 1], [16, 5, 3], [4, 9, 4], [3, 3, 2]] as const).map(([w, h, c]) =>
-      new Uint8Array(encodePng(Float32Array.from({ length: w * h * c }, (_, i) => (i * 37) % 101 / 100), w, h, c)));
+    const pixels = (w: number, h: number, c: number): Buffer => Buffer.from(Uint8Array.from({ length: w * h * c }, (_, i) => (i * 37) % 251));
+    const make = ([w, h, c]: readonly [number, number, 1 | 3 | 4]) => sharp(pixels(w, h, c), { raw: { width: w, height: h, channels: c } });
+    const valid: Uint8Array[] = [
+      new Uint8Array(encodePng(Float32Array.from({ length: 8 * 8 }, (_, i) => (i * 37) % 101 / 100), 8, 8, 1)),
+      new Uint8Array(await make([16, 5, 3]).png().toBuffer()),
+      new Uint8Array(await make([4, 9, 4]).png().toBuffer()),
+      new Uint8Array(await make([24, 16, 3]).jpeg().toBuffer()),
+      new Uint8Array(await make([12, 12, 4]).webp().toBuffer()),
+    ];
     const tally = { ok: 0, error: 0 };
     for (let i = 0; i < 3000; i++) {
       // every 50th input is a valid file as it is (those must decode)
       const input = i % 50 === 0 ? valid[(i / 50) % valid.length] : i % 10 === 0 ? randomBytes(rng, 300) : mutate(valid[rng.int(valid.length)], rng);
-      tally[expectOurErrorOnly(() => {
-        const img = decodePng(input, `input ${i}`);
-        expect(img.data.length).toBe(img.width * img.height * img.channels);
-      }, `PNG input ${i}`)]++;
+      const channels = i % 2 === 0 ? 3 : 1;
+      tally[await expectOurErrorOnlyAsync(async () => {
+        const img = await decodeImage(input, `input ${i}`, { height: 8, width: 8, channels });
+        expect(img.data.length).toBe(8 * 8 * channels);
+        for (const v of img.data) if (!(v >= 0 && v <= 1)) throw new Error(`input ${i}: value ${v} outside [0, 1]`);
+      }, `image input ${i}`)]++;
       if (i % 100 === 0) checkMemory();
     }
     expect(tally.error).toBeGreaterThan(1000);

@@ -25,7 +25,7 @@ export interface FusedModelConfig {
   filters?: number[];
   hidden?: number[];
   activation?: 'relu' | 'tanh' | 'leakyRelu';
-  likelihood: { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' };
+  likelihood: { kind: 'gaussian'; sigma2: number; mean?: 'sigmoid' | 'identity' } | { kind: 'bernoulli' };
 }
 
 /** The training objective: −(log p(x|z) − β·KL), single sample, standard normal prior. */
@@ -119,6 +119,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 export function fusedStepRefusal(c: FusedModelConfig, vars: readonly tf.Variable[]): string {
   const expected = expectedParams(c);
   if (!expected) return 'model shape not supported by the native step';
+  if (c.likelihood.kind === 'gaussian' && c.likelihood.mean === 'identity') return 'a Gaussian with a linear (identity) mean';
   if (c.kind === 'mlp' && c.activation !== undefined && !['relu', 'tanh', 'leakyRelu'].includes(c.activation)) return `activation ${c.activation}`;
   if (vars.length !== expected.length) return `expected ${expected.length} trainable weights, got ${vars.length}`;
   for (let i = 0; i < vars.length; i++) {
