@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { vaeCommand } from '../command.js';
 import { validateModelConfig, type ModelConfig } from '../models/config.js';
 import { Vae } from '../models/vae.js';
 import { DATASET_NAMES, type DatasetSpec } from '../data/load.js';
@@ -160,7 +161,7 @@ export function stateTag(run: Pick<RunJson, 'partial' | 'epochsDone'>): string {
 export async function loadRunModel(dir: string, which: 'best' | 'last' = 'best'): Promise<{ run: RunJson; vae: Vae }> {
   const run = readRun(dir);
   if (which === 'best' && run.bestEpoch === null) {
-    throw new UserError(`${dir}: no trained model yet (no epoch has finished); continue with \`vae train --resume ${dir} --epochs N\``);
+    throw new UserError(`${dir}: no trained model yet (no epoch has finished); continue with \`${vaeCommand(`train --resume ${dir} --epochs N`)}\``);
   }
   const base = which === 'best' ? dir : path.join(dir, 'state');
   const tag = which === 'best' ? `e${run.bestEpoch}` : stateTag(run);

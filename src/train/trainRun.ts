@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { vaeCommand } from '../command.js';
 import { backendInUse } from '../engine/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset, type DatasetSpec } from '../data/load.js';
@@ -169,7 +170,7 @@ export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
       const lr = run.training.learningRate;
       e.message = `${e.message.split(' The last good checkpoint')[0]} ` +
         `${saved.bestEpoch === null ? 'No epoch had finished, so there is no checkpoint to keep.' : `The last good checkpoint (epoch ${saved.epochsDone}; best epoch ${saved.bestEpoch}) is kept.`} ` +
-        `Try a smaller --lr: vae train --resume ${dir} --epochs ${run.training.epochs} --lr ${lr / 10}`;
+        `Try a smaller --lr: ${vaeCommand(`train --resume ${dir} --epochs ${run.training.epochs} --lr ${lr / 10}`)}`;
     }
     throw e;
   } finally {
