@@ -43,6 +43,7 @@ export type { Corruption } from './math/corrupt.js';
 export type { Dataset, ImageSet } from './data/dataset.js';
 export { datasetFromArray, type ArrayDatasetOptions } from './data/arrays.js';
 export { generateFaces, renderFace, FACES, type GenerateFacesOptions, type RenderOptions } from './data/faces.js';
+export { tileImages, type TiledImage, type TileOptions } from './data/imageGrid.js';
 export { binarize, type BinarizeMode, type BinarizeOptions } from './data/binarize.js';
 
 // training

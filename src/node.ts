@@ -24,7 +24,6 @@ export { loadImageFolder, type ImageFolderOptions } from './data/folder.js';
 
 // images
 export { readPng, decodePng, encodePng, writePngAtomic, type DecodedImage } from './data/png.js';
-export { tileImages, type TiledImage, type TileOptions } from './data/imageGrid.js';
 
 // the native engine (the C training step); `useBackend('native')` turns it on
 export { loadNativeAddon, type NativeLoad, type NativeAddon } from './engine/native/addon.js';
