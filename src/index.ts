@@ -48,7 +48,7 @@ export { binarize, type BinarizeMode, type BinarizeOptions } from './data/binari
 
 // training
 export { train, type TrainCallOptions } from './train/fit.js';
-export { Trainer, DEFAULT_TRAIN_OPTIONS, type TrainOptions, type StepInfo, type Terms, type EpochProgress } from './train/trainer.js';
+export { DEFAULT_TRAIN_OPTIONS, type TrainOptions, type StepInfo, type Terms, type EpochProgress } from './train/trainer.js';
 export type { EpochRecord } from './train/history.js';
 
 // using a trained model

@@ -26,5 +26,5 @@ export { loadImageFolder, type ImageFolderOptions } from './data/folder.js';
 export { readPng, decodePng, encodePng, writePngAtomic, type DecodedImage } from './data/png.js';
 
 // the native engine (the C training step); `useBackend('native')` turns it on
-export { loadNativeAddon, type NativeLoad, type NativeAddon } from './engine/native/addon.js';
+export { loadNativeAddon, type NativeLoad } from './engine/native/addon.js';
 export { nativeUnavailable } from './engine/backend.js';

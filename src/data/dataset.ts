@@ -6,6 +6,7 @@
  */
 import { UserError } from '../errors.js';
 
+/** One split of a dataset: `count` images in one array, with labels or generating parameters when known. */
 export interface ImageSet {
   /** count * height * width * channels values in [0, 1], NHWC. */
   images: Float32Array;
@@ -18,6 +19,7 @@ export interface ImageSet {
   files?: string[];
 }
 
+/** Images of one shape in train and validation splits (and a test split where the source has one). */
 export interface Dataset {
   /** e.g. 'faces', 'mnist', 'fashion-mnist', 'folder:/path'. */
   name: string;

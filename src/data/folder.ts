@@ -15,6 +15,7 @@ import { fileErrorText } from './files.js';
 import { readPng } from './png.js';
 import { convertChannels, resizeImage, type AlphaBackground } from './resize.js';
 
+/** Options of `loadImageFolder`. */
 export interface ImageFolderOptions {
   /** Output height in pixels (default 32). */
   height?: number;

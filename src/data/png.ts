@@ -10,6 +10,7 @@ export { writeFileAtomic };
 
 const { PNG } = pngjs;
 
+/** A decoded PNG: its pixels in [0, 1] with the file's channels. */
 export interface DecodedImage {
   width: number;
   height: number;

@@ -29,6 +29,7 @@ import { PRIOR_FILE, loadPrior, priorFileName, savePrior } from './priorFile.js'
 
 export const RUN_FORMAT = 'vae-ts-run';
 
+/** The run.json of a run folder: what was trained, on what, how, and how it went. */
 export interface RunJson {
   format: typeof RUN_FORMAT;
   version: 1;
@@ -68,6 +69,7 @@ export interface LatentGridSnapshot {
 
 export const runFile = (dir: string): string => path.join(dir, 'run.json');
 
+/** Reads and checks `DIR/run.json`; throws a `UserError` naming the file and the problem. */
 export function readRun(dir: string): RunJson {
   const file = runFile(dir);
   if (!fs.existsSync(dir)) throw new UserError(`run folder ${dir} does not exist`);

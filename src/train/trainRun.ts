@@ -23,6 +23,7 @@ import {
   type LatentGridSnapshot, type RunJson,
 } from './run.js';
 
+/** Arguments of `trainRun`. */
 export interface TrainRunArgs {
   dir: string;
   model: ModelConfig;
@@ -32,8 +33,11 @@ export interface TrainRunArgs {
   resume?: boolean;
   /** Already loaded data (tests, or a caller that loaded it to show a preview). */
   data?: Dataset;
+  /** Called once before the first step, with the run record, the data and the first epoch. */
   onStart?(info: { run: RunJson; data: Dataset; startEpoch: number }): void;
+  /** Called after every step. */
   onStep?(s: StepInfo): void;
+  /** Called after every epoch, once its checkpoint is saved. */
   onEpoch?(rec: EpochRecord, run: RunJson): void;
   /** Resuming: a new learning rate (e.g. after the run diverged); otherwise the saved one is kept. */
   learningRate?: number;
@@ -58,6 +62,7 @@ function encodeGridMeans(vae: Vae, gridImages: Float32Array): number[] {
   });
 }
 
+/** Trains into the run folder `dir` (or continues it with `resume`): checkpoints and run.json after every epoch, the best-validation model in encoder/ and decoder/; returns the final run.json. */
 export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
   const { dir, options } = args;
   let run: RunJson;

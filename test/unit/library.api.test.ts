@@ -10,10 +10,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
-  DEFAULT_TRAIN_OPTIONS, MLP_400_20, Trainer, UserError, Vae, datasetFromArray, decodeZ, fitModelToData, generateFaces, loadRunFromUrl, train,
+  DEFAULT_TRAIN_OPTIONS, MLP_400_20, UserError, Vae, datasetFromArray, decodeZ, fitModelToData, generateFaces, loadRunFromUrl, train,
   useBackend, type EpochRecord,
 } from '../../src/index.js';
 import { loadRunModel, trainRun } from '../../src/node.js';
+import { Trainer } from '../../src/train/trainer.js';
 
 const made: string[] = [];
 afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
