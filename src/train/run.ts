@@ -74,7 +74,7 @@ export function readRun(dir: string): RunJson {
   const file = runFile(dir);
   if (!fs.existsSync(dir)) throw new UserError(`run folder ${dir} does not exist`);
   if (!fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: not a folder (a run is a folder holding run.json)`);
-  if (!fs.existsSync(file)) throw new UserError(`${file}: missing — ${dir} is not a run folder (train one with \`vae train\`)`);
+  if (!fs.existsSync(file)) throw new UserError(`${file}: missing — ${dir} is not a run folder (train one with \`${vaeCommand('train')}\`)`);
   return parseRunJson(readFileChecked(file).toString('utf8'), file);
 }
 
