@@ -13,6 +13,7 @@ import { encodeImages } from './generate.js';
 /** Burda et al.'s threshold on the variance of the encoder mean. */
 export const ACTIVE_UNIT_THRESHOLD = 0.01;
 
+/** Result of `activeUnitsOf`: per latent dimension the variance of the encoder mean, and which dimensions are active. */
 export interface ActiveUnits {
   /** Per latent dimension: the variance over examples of the encoder mean (population variance, 1/n). */
   variances: Float64Array;

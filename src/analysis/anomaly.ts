@@ -14,6 +14,7 @@ import type { Vae } from '../models/vae.js';
 
 export type AnomalyScoreKind = 'iwae' | 'elbo';
 
+/** Per-input scores of `anomalyScores`, in nats: higher is more anomalous. */
 export interface AnomalyScores {
   /** −log p(x) estimate (IWAE-K) per input, nats. */
   negLogPx: Float32Array;
@@ -21,12 +22,14 @@ export interface AnomalyScores {
   negElbo: Float32Array;
 }
 
+/** Options of `anomalyScores`. */
 export interface ScoreOptions {
   /** Importance samples per input (K). */
   samples: number;
   seed: number;
   /** Inputs encoded at once (default 100). */
   batchSize?: number;
+  /** Called as inputs are scored, with the work done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
 

@@ -65,6 +65,7 @@ export function interpolateSlerp(za: Float32Array, zb: Float32Array, steps: numb
   return out;
 }
 
+/** `steps` latent points from `za` to `zb` (both ends included), on a straight line or a great circle (`slerp`). */
 export function interpolate(method: InterpolationMethod, za: Float32Array, zb: Float32Array, steps: number): Float32Array {
   return method === 'slerp' ? interpolateSlerp(za, zb, steps) : interpolateLinear(za, zb, steps);
 }

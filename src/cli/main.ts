@@ -1,6 +1,9 @@
 /** The `vae` command line: one file per command, registered here. */
 import { Command, CommanderError } from 'commander';
-import * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import '../engine/quiet.js'; // no advice to install tfjs-node (it cannot install offline)
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
 import { registerSample } from './sample.js';
@@ -26,6 +29,7 @@ export function buildProgram(): Command {
   program
     .name('vae')
     .description('Variational autoencoders in TypeScript: train, evaluate, sample and explore')
+    .version(packageVersion(), '-V, --version', 'print the version of vae-ts')
     .showHelpAfterError('(run with --help for usage)');
   registerStart(program);
   registerTrain(program);
@@ -57,6 +61,18 @@ export function buildProgram(): Command {
   return program;
 }
 
-// production mode: no debug checks, and no advice to install tfjs-node (it cannot install offline)
-tf.env().set('PROD', true);
+/** The version in our package.json (src/cli/ or dist/src/cli/ → walk up to the package root). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'vae-ts' && pkg.version) return pkg.version;
+    } catch {
+      // not here: one folder up
+    }
+  }
+  return 'unknown';
+}
+
 await buildProgram().parseAsync(process.argv);

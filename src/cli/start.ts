@@ -13,6 +13,7 @@ import { action, intOption, startBackend } from './common.js';
 import { serveUntilStopped } from './serve.js';
 import { runTraining } from './train.js';
 import { writeRunPictures } from './pictures.js';
+import { vaeCommand } from '../command.js';
 
 interface StartOptions { out: string; epochs: number; seed: number; backend?: string; serve: boolean; port: number }
 
@@ -48,7 +49,7 @@ export function registerStart(program: Command): void {
           last ? `validation -ELBO after epoch ${last.epoch}: ${last.validation.loss.toFixed(1)} nats (first epoch: ${final.history[0].validation.loss.toFixed(1)})` : '',
           `samples:      ${path.join(o.out, 'samples.png')}`,
           `loss curves:  ${path.join(o.out, 'curves.svg')} and ${path.join(o.out, 'curves.png')}`,
-          `more: npx vae sample ${o.out} --n 64 ; npx vae reconstruct ${o.out} ; npx vae decode ${o.out} --z "0,0;1,1"`,
+          `more: ${vaeCommand(`sample ${o.out} --n 64`)} ; ${vaeCommand(`reconstruct ${o.out}`)} ; ${vaeCommand(`decode ${o.out} --z "0,0;1,1"`)}`,
         ].filter(Boolean).join('\n') + '\n',
       );
       if (o.serve) {

@@ -18,6 +18,7 @@ import { progressBar, type Progress } from './progress.js';
 import { loadWithProgress } from './dataProgress.js';
 import { writeRunPictures } from './pictures.js';
 import { stopOnSignals } from './interrupt.js';
+import { vaeCommand } from '../command.js';
 import { parseSeeds, trainSeeds } from './seeds.js';
 
 export interface TrainCliOptions {
@@ -213,7 +214,7 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
   if (run.status === 'interrupted' && run.partial) {
     (bar as Progress | null)?.stop();
     process.stderr.write(`\n${stop.received() ?? 'stopped'}: saved epoch ${run.partial.epoch} at step ${run.partial.step} of ${run.partial.steps} in ${plan.dir}; ` +
-      `continue with: vae train --resume ${plan.dir} --epochs ${run.training.epochs}\n`);
+      `continue with: ${vaeCommand(`train --resume ${plan.dir} --epochs ${run.training.epochs}`)}\n`);
     process.exit(stop.exitCode());
   }
   const files = await writeRunPictures(plan.dir);

@@ -12,8 +12,10 @@ import { Rng } from '../math/rng.js';
 import { DataError } from './dataset.js';
 
 export const BINARIZE_MODES = ['none', 'threshold', 'static', 'dynamic'] as const;
+/** How grey images become 0/1 for a Bernoulli likelihood: none, a threshold (0.5 by default), one seeded sample (static) or a new sample every batch (dynamic). */
 export type BinarizeMode = (typeof BINARIZE_MODES)[number];
 
+/** Options of `binarize`. */
 export interface BinarizeOptions {
   /** Threshold of the `threshold` mode (default 0.5). */
   threshold?: number;

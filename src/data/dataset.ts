@@ -7,6 +7,7 @@
  */
 import { UserError } from '../errors.js';
 
+/** One split of a dataset: `count` images in one array, with labels or generating parameters when known. */
 export interface ImageSet {
   /** count * height * width * channels values in [0, 1], NHWC. */
   images: Float32Array;
@@ -21,6 +22,7 @@ export interface ImageSet {
   rows?: number[];
 }
 
+/** Images of one shape in train and validation splits (and a test split where the source has one). */
 export interface Dataset {
   /** e.g. 'faces', 'mnist', 'fashion-mnist', 'folder:/path'. */
   name: string;

@@ -30,6 +30,7 @@ export const FACES = {
   backgroundValue: 0.8,
 } as const;
 
+/** Options of `renderFace`: image size and supersampling. */
 export interface RenderOptions {
   /** Image width in pixels (default 32). */
   width?: number;
@@ -268,6 +269,7 @@ export function parameterGrid(n = 10, ranges: ParamRanges = TRAINING_RANGES): Fl
   return out;
 }
 
+/** Options of `generateFaces`. */
 export interface GenerateFacesOptions {
   /** Seed of the Rng that draws the parameters (default 0). */
   seed?: number;

@@ -21,6 +21,7 @@ import { DataError, type Dataset, type ImageSet } from './dataset.js';
 import { fileErrorText } from './files.js';
 import { isImageName, readImageFile, type AlphaBackground, type Fit } from './image.js';
 
+/** Options of `loadImageFolder`. */
 export interface ImageFolderOptions {
   /** Output height in pixels (default 32). */
   height?: number;

@@ -14,6 +14,7 @@ export interface TileOptions {
   scale?: number;
 }
 
+/** The grid image made by `tileImages`. */
 export interface TiledImage {
   /** height × width × channels values, HWC. */
   data: Float32Array;

@@ -9,9 +9,12 @@ import { loadImageFolder } from './folder.js';
 import type { Fit } from './image.js';
 import { loadFashionMnist, loadMnist } from './mnist.js';
 
+/** The datasets `loadDataset` reads. */
 export const DATASET_NAMES = ['faces', 'mnist', 'fashion-mnist', 'folder', 'csv'] as const;
+/** One of `DATASET_NAMES`. */
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
+/** Which dataset and which part of it (stored in run.json, so a run can reload its data). */
 export interface DatasetSpec {
   name: DatasetName;
   /** Seed of the data (faces: the parameters; folder: the split). Default 0. */

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { DataError, type Dataset, type ImageSet } from './dataset.js';
 import { readIdxFile, type IdxArray } from './idx.js';
 
+/** Options of `loadMnist` and `loadFashionMnist`. */
 export interface MnistOptions {
   /** At most this many training images (the first ones of the train split). */
   trainLimit?: number;

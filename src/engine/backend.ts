@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import { nativeActive, setNativeActive } from './native/state.js';
 
+/** A backend `useBackend` accepts: `'native'` (wasm plus our C training step), `'wasm'` or `'cpu'`. */
 export type BackendName = 'native' | 'wasm' | 'cpu';
 
 export const BACKENDS: readonly BackendName[] = ['native', 'wasm', 'cpu'];

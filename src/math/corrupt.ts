@@ -8,6 +8,7 @@
  */
 import type { Rng } from './rng.js';
 
+/** Input corruption for denoising: Gaussian noise of std `sigma`, or pixels masked with probability `p`. */
 export type Corruption = { kind: 'gaussian'; sigma: number } | { kind: 'mask'; p: number };
 
 /** Parses `gaussian:SIGMA` (SIGMA > 0) or `mask:P` (0 < P < 1); throws an Error naming the problem. */

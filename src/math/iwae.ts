@@ -34,6 +34,7 @@ export function iwaeBound(args: ElboInputs & { eps: tf.Tensor }): tf.Tensor {
   return tf.tidy(() => logMeanExp(logImportanceWeights(args), 0));
 }
 
+/** Inputs of `estimateLogPx`: the data, the model's functions and the number of importance samples. */
 export interface EstimateLogPxOptions {
   /** n examples, each of `shape`, concatenated (e.g. NHWC images). */
   x: Float32Array;
@@ -59,6 +60,7 @@ export interface EstimateLogPxOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Per-example results of `estimateLogPx`, in nats. */
 export interface LogPxEstimate {
   /** IWAE_K per example: log 1/K Σ_j w_j, an estimate (stochastic lower bound) of log p(x), nats. */
   logPx: Float32Array;

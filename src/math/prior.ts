@@ -39,6 +39,7 @@ export function logMixtureDiag(z: tf.Tensor, logits: tf.Tensor, means: tf.Tensor
   });
 }
 
+/** p(z): the standard normal or a learnable mixture of Gaussians. */
 export interface Prior {
   readonly config: PriorConfig;
   /** log p(z), z [..., D] → [...]. Differentiable w.r.t. z and the prior's variables. */
@@ -47,6 +48,7 @@ export interface Prior {
   sample(rng: Rng, n: number): Float32Array;
   /** Trainable variables (none for the standard normal). */
   readonly variables: tf.Variable[];
+  /** Frees the prior's variables. */
   dispose(): void;
 }
 
@@ -141,6 +143,7 @@ export class GmmPrior implements Prior {
     return out;
   }
 
+  /** Frees the mixture's variables. */
   dispose(): void {
     tf.dispose(this.variables);
   }

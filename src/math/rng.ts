@@ -7,6 +7,7 @@
  */
 export type RngState = [number, number, number, number];
 
+/** The seeded random source of everything random here (xoshiro128**): weights, eps, shuffling, data. */
 export class Rng {
   private s: Uint32Array;
   /** Second normal of the last Box-Muller pair, or NaN when none is cached. */
@@ -94,10 +95,12 @@ export class Rng {
     return this.nextUint32() >>> 1;
   }
 
+  /** The generator's state, to continue the same sequence later with `setState`. */
   getState(): { s: RngState; spare: number | null } {
     return { s: [this.s[0], this.s[1], this.s[2], this.s[3]], spare: Number.isNaN(this.spare) ? null : this.spare };
   }
 
+  /** Restores a state from `getState`. */
   setState(state: { s: RngState; spare: number | null }): void {
     if (!Array.isArray(state.s) || state.s.length !== 4) throw new Error('invalid RNG state');
     for (let i = 0; i < 4; i++) this.s[i] = state.s[i] >>> 0;

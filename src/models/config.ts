@@ -16,8 +16,10 @@ import type { PriorConfig } from '../math/prior.js';
  * [0, 1]) or 'identity' (a linear output, for standardised tabular data).
  */
 export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number; mean?: 'sigmoid' | 'identity' } | { kind: 'bernoulli' };
+/** Hidden-layer activation of an MLP model (leakyRelu has slope 0.2). */
 export type Activation = 'relu' | 'tanh' | 'leakyRelu';
 
+/** A convolutional VAE (seed 000): stride-2 convolutions down, transposed convolutions up. */
 export interface ConvModelConfig {
   kind: 'conv';
   height: number;
@@ -31,6 +33,7 @@ export interface ConvModelConfig {
   prior?: PriorConfig;
 }
 
+/** A fully connected VAE (the PyTorch example's 784-400-20 and the seeds' variants). */
 export interface MlpModelConfig {
   kind: 'mlp';
   height: number;
@@ -45,6 +48,7 @@ export interface MlpModelConfig {
   prior?: PriorConfig;
 }
 
+/** The plain, serialisable description of a model (stored in run.json); `Vae.create` builds it. */
 export type ModelConfig = ConvModelConfig | MlpModelConfig;
 
 /** The seed-000 model: 3x32x32 faces, 2-D latent, Gaussian likelihood with sigma^2 = 1. */
@@ -137,6 +141,7 @@ export function describeModel(c: ModelConfig): string {
   return `MLP VAE ${c.height * c.width * c.channels}-${c.hidden.join('-')}-${c.latent} (${c.activation}), ${lik}`;
 }
 
+/** Fields of a preset that `fitModelToData` replaces. */
 export interface ModelOverrides {
   latent?: number;
   hidden?: number[];

@@ -8,6 +8,7 @@ import { buildModel, countParams, type EncoderDecoder } from './build.js';
 import { createPrior, type LogDensity, type Prior } from '../math/prior.js';
 import { Rng } from '../math/rng.js';
 
+/** q(z|x) = N(mu, diag(exp(logvar))) for a batch: two [batch, latent] tensors. */
 export interface Posterior {
   mu: tf.Tensor2D;
   logvar: tf.Tensor2D;
@@ -16,6 +17,7 @@ export interface Posterior {
 /** Seed offset of a mixture prior's initial means (independent of the weights' seeds). */
 const PRIOR_SEED = 0x9a1a;
 
+/** A variational autoencoder: encoder, decoder and prior p(z), built from a `ModelConfig`. `Vae.create` makes a fresh one; `loadRunFromUrl` (browser) and `loadRunModel` (`vae-ts/node`) load a trained one. */
 export class Vae {
   /** p(z): the standard normal unless the config names a mixture (whose variables train with the VAE). */
   readonly prior: Prior;
@@ -30,6 +32,7 @@ export class Vae {
     this.prior = prior ?? createPrior(config.prior, config.latent, new Rng(PRIOR_SEED));
   }
 
+  /** A fresh model of `config` with weights drawn from `seed` (the same seed gives the same weights). */
   static create(config: ModelConfig, seed = 0): Vae {
     const m: EncoderDecoder = buildModel(config, seed);
     return new Vae(config, m.encoder, m.decoder, createPrior(config.prior, config.latent, new Rng(seed ^ PRIOR_SEED)));
@@ -72,10 +75,12 @@ export class Vae {
     return [...layers, ...this.prior.variables];
   }
 
+  /** Number of weights of the encoder and of the decoder. */
   paramCounts(): { encoder: number; decoder: number } {
     return { encoder: countParams(this.encoder), decoder: countParams(this.decoder) };
   }
 
+  /** Frees the tensors of the encoder, decoder and prior. */
   dispose(): void {
     this.encoder.dispose();
     this.decoder.dispose();

@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { latentGridFile, readRun, runFile, type RunJson } from '../train/run.js';
 import { priorFileName } from '../train/priorFile.js';
 import { hasTestSet } from './testsetFormat.js';
+import { vaeCommand } from '../command.js';
 
 export interface ServedRun {
   /** URL name: the folder's base name, made unique and URL-safe. */
@@ -124,5 +125,5 @@ export function withoutPaths(message: string, r: ServedRun): string {
 
 /** Throws unless at least one run is given. */
 export function requireRuns(runs: ServedRun[], where: string): void {
-  if (runs.length === 0) throw new UserError(`no runs to serve in ${where} (train one with \`vae start\` or \`vae train\`)`);
+  if (runs.length === 0) throw new UserError(`no runs to serve in ${where} (train one with \`${vaeCommand('start')}\` or \`${vaeCommand('train')}\`)`);
 }

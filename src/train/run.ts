@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { vaeCommand } from '../command.js';
 import { validateModelConfig, type ModelConfig } from '../models/config.js';
 import { Vae } from '../models/vae.js';
 import { DATASET_NAMES, type DatasetSpec } from '../data/load.js';
@@ -28,6 +29,7 @@ import { PRIOR_FILE, loadPrior, priorFileName, savePrior } from './priorFile.js'
 
 export const RUN_FORMAT = 'vae-ts-run';
 
+/** The run.json of a run folder: what was trained, on what, how, and how it went. */
 export interface RunJson {
   format: typeof RUN_FORMAT;
   version: 1;
@@ -67,11 +69,12 @@ export interface LatentGridSnapshot {
 
 export const runFile = (dir: string): string => path.join(dir, 'run.json');
 
+/** Reads and checks `DIR/run.json`; throws a `UserError` naming the file and the problem. */
 export function readRun(dir: string): RunJson {
   const file = runFile(dir);
   if (!fs.existsSync(dir)) throw new UserError(`run folder ${dir} does not exist`);
   if (!fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: not a folder (a run is a folder holding run.json)`);
-  if (!fs.existsSync(file)) throw new UserError(`${file}: missing — ${dir} is not a run folder (train one with \`vae train\`)`);
+  if (!fs.existsSync(file)) throw new UserError(`${file}: missing — ${dir} is not a run folder (train one with \`${vaeCommand('train')}\`)`);
   return parseRunJson(readFileChecked(file).toString('utf8'), file);
 }
 
@@ -190,7 +193,7 @@ export function stateTag(run: Pick<RunJson, 'partial' | 'epochsDone'>): string {
 export async function loadRunModel(dir: string, which: 'best' | 'last' = 'best'): Promise<{ run: RunJson; vae: Vae }> {
   const run = readRun(dir);
   if (which === 'best' && run.bestEpoch === null) {
-    throw new UserError(`${dir}: no trained model yet (no epoch has finished); continue with \`vae train --resume ${dir} --epochs N\``);
+    throw new UserError(`${dir}: no trained model yet (no epoch has finished); continue with \`${vaeCommand(`train --resume ${dir} --epochs N`)}\``);
   }
   const base = which === 'best' ? dir : path.join(dir, 'state');
   const tag = which === 'best' ? `e${run.bestEpoch}` : stateTag(run);

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { vaeCommand } from '../command.js';
 import { backendInUse } from '../engine/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset, type DatasetSpec } from '../data/load.js';
@@ -25,6 +26,7 @@ import {
   type LatentGridSnapshot, type RunJson,
 } from './run.js';
 
+/** Arguments of `trainRun`. */
 export interface TrainRunArgs {
   dir: string;
   model: ModelConfig;
@@ -34,8 +36,11 @@ export interface TrainRunArgs {
   resume?: boolean;
   /** Already loaded data (tests, or a caller that loaded it to show a preview). */
   data?: Dataset;
+  /** Called once before the first step, with the run record, the data and the first epoch. */
   onStart?(info: { run: RunJson; data: Dataset; startEpoch: number }): void;
+  /** Called after every step. */
   onStep?(s: StepInfo): void;
+  /** Called after every epoch, once its checkpoint is saved. */
   onEpoch?(rec: EpochRecord, run: RunJson): void;
   /** Resuming: a new learning rate (e.g. after the run diverged); otherwise the saved one is kept. */
   learningRate?: number;
@@ -60,6 +65,7 @@ function encodeGridMeans(vae: Vae, gridImages: Float32Array): number[] {
   });
 }
 
+/** Trains into the run folder `dir` (or continues it with `resume`): checkpoints and run.json after every epoch, the best-validation model in encoder/ and decoder/; returns the final run.json. */
 export async function trainRun(args: TrainRunArgs): Promise<RunJson> {
   const { dir } = args;
   if (!args.resume) checkNewRun(args);
@@ -226,7 +232,7 @@ async function trainLocked(args: TrainRunArgs, onCommit: () => void): Promise<Ru
       const lr = run.training.learningRate;
       e.message = `${e.message.split(' The last good checkpoint')[0]} ` +
         `${saved.bestEpoch === null ? 'No epoch had finished, so there is no checkpoint to keep.' : `The last good checkpoint (epoch ${saved.epochsDone}; best epoch ${saved.bestEpoch}) is kept.`} ` +
-        `Try a smaller --lr: vae train --resume ${dir} --epochs ${run.training.epochs} --lr ${lr / 10}`;
+        `Try a smaller --lr: ${vaeCommand(`train --resume ${dir} --epochs ${run.training.epochs} --lr ${lr / 10}`)}`;
     }
     throw e;
   } finally {

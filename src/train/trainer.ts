@@ -30,6 +30,7 @@ import type { Vae } from '../models/vae.js';
 import type { EpochRecord } from './history.js';
 import { UserError } from '../errors.js';
 
+/** How to train: epochs, minibatch size, Adam's learning rate, the objective's options and the seed. */
 export interface TrainOptions {
   epochs: number;
   batchSize: number;
@@ -58,6 +59,7 @@ export function warmupBeta(beta: number, warmup: number | undefined, epoch: numb
   return beta * Math.min(1, s / (warmup * steps));
 }
 
+/** The defaults of `train` and `vae train`: 30 epochs, batch 64, Adam 1e-3, β = 1, analytic KL, seed 0. */
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   epochs: 30,
   batchSize: 64,
@@ -68,6 +70,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   seed: 0,
 };
 
+/** Progress after one training step: its epoch, step number, steps per epoch and minibatch loss. */
 export interface StepInfo {
   epoch: number;
   step: number;
@@ -75,6 +78,7 @@ export interface StepInfo {
   loss: number;
 }
 
+/** −ELBO and its two parts, nats per example: loss = reconstruction + kl. */
 export interface Terms {
   loss: number;
   reconstruction: number;

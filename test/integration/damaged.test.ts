@@ -537,7 +537,7 @@ describe('damaged and hostile files through the CLI', () => {
     expect(r.status, r.stderr).toBe(2);
     const line = r.stderr.trim().split('\n').filter((l) => l.startsWith('vae: '));
     expect(line).toHaveLength(1);
-    expect(line[0]).toMatch(/^vae: training diverged at epoch 1, step \d+: the loss is not a finite number\. No epoch had finished.* Try a smaller --lr: vae train --resume .*fresh --epochs 2 --lr 1$/);
+    expect(line[0]).toMatch(/^vae: training diverged at epoch 1, step \d+: the loss is not a finite number\. No epoch had finished.* Try a smaller --lr: node bin\/vae\.js train --resume .*fresh --epochs 2 --lr 1$/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(JSON.parse(fs.readFileSync(path.join(fresh, 'run.json'), 'utf8')).status).toBe('diverged');
     // the advice, as printed, continues the run

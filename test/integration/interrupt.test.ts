@@ -117,7 +117,7 @@ function checkStopped(r: Exit, kind: Stop): void {
   expect(r.stderr).not.toMatch(/\n\s+at /);
   if (r.code === 130) {
     const last = r.stderr.trim().split('\n').pop()!;
-    if (kind === 'SIGINT') expect(last).toMatch(/^SIGINT: saved epoch \d+ at step \d+ of \d+ in .*; continue with: vae train --resume .* --epochs 3$/);
+    if (kind === 'SIGINT') expect(last).toMatch(/^SIGINT: saved epoch \d+ at step \d+ of \d+ in .*; continue with: node bin\/vae\.js train --resume .* --epochs 3$/);
     else expect(last).toMatch(/SIGINT( again: stopped at once|: saved epoch)/);
   }
 }

@@ -16,6 +16,7 @@ export interface NativeAddon {
   info(): { threads: number; blas: string };
 }
 
+/** What `loadNativeAddon` found: the addon, or why there is none. */
 export interface NativeLoad {
   addon: NativeAddon | null;
   /** Why there is no addon (empty when there is one). */
