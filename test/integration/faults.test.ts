@@ -41,7 +41,15 @@ function mountTmpfs(dir: string, size: string): boolean {
     return false;
   }
 }
-const remountReadOnly = (dir: string): void => void execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'ignore' });
+/** Remounts a tmpfs read-only; false where that is not allowed (then the test injects the fault). */
+function remountReadOnly(dir: string): boolean {
+  try {
+    execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function hashTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -106,8 +114,8 @@ describe('faults of the machine (compiled CLI)', () => {
     const mounted = mountTmpfs(disk, '8m');
     const run = path.join(disk, 'run');
     fs.cpSync(base, run, { recursive: true });
-    const env: Record<string, string> = mounted ? {} : { VAE_FAULT_WRITE: `EROFS:${run}` };
-    if (mounted) remountReadOnly(disk);
+    const readOnly = mounted && remountReadOnly(disk);
+    const env: Record<string, string> = readOnly ? {} : { VAE_FAULT_WRITE: `EROFS:${run}` };
     const before = hashTree(run);
     const reason = /read-only file system \(EROFS\)/;
     const [sample, plot, resume, sampleOut] = await Promise.all([
