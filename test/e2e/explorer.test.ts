@@ -195,6 +195,16 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
     expect(diff(img, await pixels(page, 'canvas.sample'))).toBeGreaterThan(1);
   });
 
+  it('sampling: a tap (click) pins the link between an image and its point until the next tap', async () => {
+    await page.locator('section[data-widget="sampling"] canvas.sample').nth(5).click();
+    await page.mouse.move(0, 0);
+    expect(await page.getAttribute('circle.sample-pt.hot', 'data-index')).toBe('5');
+    expect(await page.getAttribute('canvas.sample.hot', 'data-index')).toBe('5');
+    await page.locator('section[data-widget="sampling"] canvas.sample').nth(5).click();
+    await page.mouse.move(0, 0);
+    expect(await page.locator('circle.sample-pt.hot').count()).toBe(0);
+  });
+
   it('evolution: plays in a loop on load; scrubbing (slider or a drag on the chart) redraws the grid and moves the marker', async () => {
     const evo = 'section[data-widget="evolution"]';
     const grid = `${evo} svg.zplot .grid-hue`;
