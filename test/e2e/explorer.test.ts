@@ -409,6 +409,28 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
     await p.close();
   });
 
+  it('a software WebGL reached only through OffscreenCanvas is detected too: the page still picks WebAssembly', async () => {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    // the page's own canvases have no WebGL; tfjs would draw on an OffscreenCanvas (SwiftShader here)
+    await p.addInitScript(() => {
+      const get = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, kind: string, ...rest: unknown[]) {
+        return /webgl/.test(kind) ? null : (get as (...a: unknown[]) => unknown).call(this, kind, ...rest);
+      } as typeof get;
+    });
+    await p.goto(server.url);
+    await p.waitForSelector('body[data-active-run]');
+    const offscreen = await p.evaluate(() => {
+      const gl = new OffscreenCanvas(1, 1).getContext('webgl2') as WebGL2RenderingContext | null;
+      const info = gl?.getExtension('WEBGL_debug_renderer_info');
+      return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    });
+    expect(offscreen).toMatch(/swiftshader/i); // headless Chromium with --disable-gpu
+    expect(await p.getAttribute('body', 'data-backend')).toBe('wasm');
+    await p.close();
+  });
+
   it('runs on the WebAssembly backend too (wasm files served, set by ?backend=wasm)', async () => {
     const p = await open(context, '?backend=wasm&run=run-b');
     expect(await p.getAttribute('body', 'data-backend')).toBe('wasm');
