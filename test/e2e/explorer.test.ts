@@ -345,6 +345,17 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
     expect(await page.getAttribute(mc, 'data-hovered')).toBe('run-a');
     expect(await page.getAttribute(`${mc} svg.chart path.series.hot`, 'data-key')).toBe('run-a');
     await page.mouse.move(0, 0);
+    // a click on run-a's curve (drawn before run-b's) activates run-a, not the curve drawn later
+    expect(await page.getAttribute('body', 'data-active-run')).toBe('run-b');
+    const onA = await page.$eval(`${mc} svg.chart path.series[data-key="run-a"]:not([stroke-dasharray])`, (el) => {
+      const path = el as SVGPathElement;
+      const p = path.getPointAtLength(path.getTotalLength() * 0.5);
+      const q = new DOMPoint(p.x, p.y).matrixTransform(path.getScreenCTM()!);
+      return [q.x, q.y] as const;
+    });
+    await page.mouse.click(onA[0], onA[1]);
+    await page.waitForSelector('body[data-active-run="run-a"]');
+    await idle(page);
   });
 
   it('the address holds the view: opening it restores the run, the dots, the epoch and the samples (pixel-equal)', async () => {
