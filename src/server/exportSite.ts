@@ -4,7 +4,7 @@
  *   index.html, assets/…          the built page (web/dist)
  *   wasm/*.wasm                   tfjs's WebAssembly binaries (the page's wasm backend)
  *   api/runs                      the JSON of GET /api/runs (a file without extension)
- *   runs/NAME/run.json            and, if present, latent-grid.json
+ *   runs/NAME/run.json            and, if present, latent-grid.json and factors.json
  *   runs/NAME/encoder/model.json  and the weight files its manifest names; the same for decoder/
  *   runs/NAME/testset.bin         MNIST-like runs: the labelled test images (testsetFormat.ts)
  *   runs/NAME/prior-eN.json       mixture-prior runs: the prior file run.json names
@@ -183,6 +183,7 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
       };
       runCopy('run.json', path.join(dir, 'run.json'));
       if (s.urls.latentGrid) runCopy('latent-grid.json', path.join(dir, 'latent-grid.json'));
+      if (s.urls.factors) runCopy('factors.json', path.join(dir, 'factors.json'));
       for (const part of ['encoder', 'decoder']) {
         const m = modelFiles(dir, part);
         copy(`${base}/${part}/model.json`, m.modelJson);

@@ -36,6 +36,8 @@ export interface RunSummary {
     run: string; encoder: string; decoder: string; latentGrid: string | null; testset: string | null;
     /** A mixture-prior run: its prior-<tag>.json (the best epoch's), when present; absent or null means N(0, I). */
     prior?: string | null;
+    /** factors.json (`vae factors` on a faces run): R², MIG and DCI of the codes, when present. */
+    factors?: string | null;
   };
 }
 
@@ -96,6 +98,7 @@ export function summarise(r: ServedRun): RunSummary {
       testset: hasTestSet(run.dataset) ? `${base}/testset.bin` : null,
       // mixture-prior runs: the prior's parameters (src/train/priorFile.ts)
       prior: prior && fs.existsSync(path.join(r.dir, prior)) ? `${base}/${prior}` : null,
+      factors: fs.existsSync(path.join(r.dir, 'factors.json')) ? `${base}/factors.json` : null,
     },
   };
 }

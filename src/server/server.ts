@@ -123,13 +123,13 @@ const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 /** The file of a run a `/runs/NAME/...` path names, or a 404 for anything not served. */
 function runFilePath(run: ServedRun, rest: string[]): string {
   const p = rest.join('/');
-  if (p === 'run.json' || p === 'latent-grid.json') return inside(run.dir, rest);
+  if (p === 'run.json' || p === 'latent-grid.json' || p === 'factors.json') return inside(run.dir, rest);
   // a mixture prior: only the file run.json names (not older epochs' or state/'s)
   if (rest.length === 1 && /^prior-e\d+\.json$/.test(p) && p === priorFileOf(readRun(run.dir))) return inside(run.dir, rest);
   if (rest.length === 2 && (rest[0] === 'encoder' || rest[0] === 'decoder')) {
     if (rest[1] === 'model.json' || (SAFE_NAME.test(rest[1]) && rest[1].endsWith('.bin'))) return inside(run.dir, rest);
   }
-  throw new HttpError(404, `not served: ${p} (a run serves run.json, latent-grid.json, encoder/, decoder/ and its prior file)`);
+  throw new HttpError(404, `not served: ${p} (a run serves run.json, latent-grid.json, factors.json, encoder/, decoder/ and its prior file)`);
 }
 
 function send(res: http.ServerResponse, status: number, body: string, type: string, head: boolean): void {

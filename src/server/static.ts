@@ -64,15 +64,20 @@ const sizes = new Map<string, number>();
 let cachedBytes = 0;
 const CACHE_BYTES = 64 * 1024 * 1024;
 
-function compressed(file: string, etag: string, encoding: 'br' | 'gzip'): Promise<Buffer> {
+function compressed(file: string, etag: string, size: number, encoding: 'br' | 'gzip'): Promise<Buffer> {
   const key = `${file}\0${etag}\0${encoding}`;
   let p = cache.get(key);
   if (!p) {
-    p = fs.promises.readFile(file).then((raw) => encoding === 'br'
+    p = fs.promises.readFile(file).then((raw) => {
+      // the file changed since its stat: answer with what was read, but do not keep it under this ETag
+      if (raw.length !== size) queueMicrotask(() => forget(key));
+      return raw;
+    }).then((raw) => encoding === 'br'
       ? brotli(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
       : gzip(raw, { level: 9 }));
     cache.set(key, p);
     p.then((buf) => {
+      if (!cache.has(key)) return;
       sizes.set(key, buf.length);
       cachedBytes += buf.length;
       // drop the oldest entries past the budget
@@ -85,6 +90,12 @@ function compressed(file: string, etag: string, encoding: 'br' | 'gzip'): Promis
     }, () => cache.delete(key));
   }
   return p;
+}
+
+function forget(key: string): void {
+  cachedBytes -= sizes.get(key) ?? 0;
+  sizes.delete(key);
+  cache.delete(key);
 }
 
 export class StaticError extends Error {
@@ -134,18 +145,20 @@ export async function sendStatic(req: http.IncomingMessage, res: http.ServerResp
     return;
   }
   if (encoding) {
-    const body = await compressed(real, etag, encoding);
+    const body = await compressed(real, etag, size, encoding);
     res.writeHead(200, { ...headers, 'Content-Encoding': encoding, 'Content-Length': body.length });
     res.end(o.head ? undefined : body);
     return;
   }
   res.writeHead(200, { ...headers, 'Content-Length': size });
-  if (o.head) {
+  if (o.head || size === 0) {
     res.end();
     return;
   }
   await new Promise<void>((resolve) => {
-    const stream = fs.createReadStream(real);
+    // exactly the bytes announced: a file that grows meanwhile must not add bytes after the body
+    // (they would corrupt the next response on a keep-alive connection)
+    const stream = fs.createReadStream(real, { start: 0, end: size - 1 });
     stream.on('error', () => res.destroy());
     stream.on('close', resolve);
     stream.pipe(res);

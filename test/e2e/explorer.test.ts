@@ -195,6 +195,16 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
     expect(diff(img, await pixels(page, 'canvas.sample'))).toBeGreaterThan(1);
   });
 
+  it('sampling: a tap (click) pins the link between an image and its point until the next tap', async () => {
+    await page.locator('section[data-widget="sampling"] canvas.sample').nth(5).click();
+    await page.mouse.move(0, 0);
+    expect(await page.getAttribute('circle.sample-pt.hot', 'data-index')).toBe('5');
+    expect(await page.getAttribute('canvas.sample.hot', 'data-index')).toBe('5');
+    await page.locator('section[data-widget="sampling"] canvas.sample').nth(5).click();
+    await page.mouse.move(0, 0);
+    expect(await page.locator('circle.sample-pt.hot').count()).toBe(0);
+  });
+
   it('evolution: plays in a loop on load; scrubbing (slider or a drag on the chart) redraws the grid and moves the marker', async () => {
     const evo = 'section[data-widget="evolution"]';
     const grid = `${evo} svg.zplot .grid-hue`;
@@ -335,6 +345,17 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
     expect(await page.getAttribute(mc, 'data-hovered')).toBe('run-a');
     expect(await page.getAttribute(`${mc} svg.chart path.series.hot`, 'data-key')).toBe('run-a');
     await page.mouse.move(0, 0);
+    // a click on run-a's curve (drawn before run-b's) activates run-a, not the curve drawn later
+    expect(await page.getAttribute('body', 'data-active-run')).toBe('run-b');
+    const onA = await page.$eval(`${mc} svg.chart path.series[data-key="run-a"]:not([stroke-dasharray])`, (el) => {
+      const path = el as SVGPathElement;
+      const p = path.getPointAtLength(path.getTotalLength() * 0.5);
+      const q = new DOMPoint(p.x, p.y).matrixTransform(path.getScreenCTM()!);
+      return [q.x, q.y] as const;
+    });
+    await page.mouse.click(onA[0], onA[1]);
+    await page.waitForSelector('body[data-active-run="run-a"]');
+    await idle(page);
   });
 
   it('the address holds the view: opening it restores the run, the dots, the epoch and the samples (pixel-equal)', async () => {
@@ -396,6 +417,28 @@ describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
       return out;
     });
     expect(over).toEqual([]);
+    await p.close();
+  });
+
+  it('a software WebGL reached only through OffscreenCanvas is detected too: the page still picks WebAssembly', async () => {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    // the page's own canvases have no WebGL; tfjs would draw on an OffscreenCanvas (SwiftShader here)
+    await p.addInitScript(() => {
+      const get = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, kind: string, ...rest: unknown[]) {
+        return /webgl/.test(kind) ? null : (get as (...a: unknown[]) => unknown).call(this, kind, ...rest);
+      } as typeof get;
+    });
+    await p.goto(server.url);
+    await p.waitForSelector('body[data-active-run]');
+    const offscreen = await p.evaluate(() => {
+      const gl = new OffscreenCanvas(1, 1).getContext('webgl2') as WebGL2RenderingContext | null;
+      const info = gl?.getExtension('WEBGL_debug_renderer_info');
+      return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    });
+    expect(offscreen).toMatch(/swiftshader/i); // headless Chromium with --disable-gpu
+    expect(await p.getAttribute('body', 'data-backend')).toBe('wasm');
     await p.close();
   });
 

@@ -63,14 +63,14 @@ function segmentDistance2(px: number, py: number, ax: number, ay: number, bx: nu
 
 /** Index of the polyline nearest (px, py) within `maxPx`, or -1. */
 export function nearestLine(lines: ReadonlyArray<ReadonlyArray<readonly [number, number]>>, px: number, py: number, maxPx = HIT_PX): number {
-  let best = -1, bestD = maxPx * maxPx;
+  let best = -1, bestD = maxPx * maxPx + 1e-9;
   lines.forEach((pts, i) => {
     const finite = pts.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     for (let k = 0; k < finite.length; k++) {
       const [ax, ay] = finite[k];
       const [bx, by] = finite[Math.min(k + 1, finite.length - 1)];
       const d = segmentDistance2(px, py, ax, ay, bx, by);
-      if (d <= bestD) {
+      if (d < bestD) {
         bestD = d;
         best = i;
       }
@@ -95,7 +95,7 @@ export function lossChart(series: Series[], o: ChartOptions): Chart {
   const x = linear([x0, x1], [left, o.width - MARGIN.right]);
   const y = linear([y0, y1], [o.height - MARGIN.bottom, MARGIN.top]);
   describe(svg, o.name ?? 'loss curves', `${series.map((s) => s.label).join(', ')}; −ELBO in nats per epoch ${x0}–${x1}`);
-  const area = svgEl('rect', { x: left, y: MARGIN.top, width: o.width - MARGIN.right - left, height: o.height - MARGIN.bottom - MARGIN.top, class: 'plot-area' }, svg);
+  svgEl('rect', { x: left, y: MARGIN.top, width: o.width - MARGIN.right - left, height: o.height - MARGIN.bottom - MARGIN.top, class: 'plot-area' }, svg);
   // whole epochs only, at most 8 ticks
   axisBottom(svg, x, o.height - MARGIN.bottom, { label: o.xLabel ?? 'epoch', count: Math.min(8, Math.max(1, x1 - x0)), format: (v) => (Number.isInteger(v) ? String(v) : '') });
   axisLeft(svg, y, left, { label: o.yLabel, count: 4 });
@@ -176,7 +176,6 @@ export function lossChart(series: Series[], o: ChartOptions): Chart {
     svg.addEventListener('pointerup', (e) => end(e, false));
     svg.addEventListener('pointercancel', (e) => end(e, true));
   }
-  void area;
 
   return {
     svg, x, y,

@@ -24,6 +24,39 @@ export const EXPLANATION =
 
 export const RUN_COLOURS = ['#2b6cb0', '#dd6b20', '#38a169', '#d53f8c', '#805ad5', '#319795', '#b7791f', '#e53e3e', '#4a5568'];
 
+/** factors.json of a run (written by the factor analysis): how well z explains size and hue. */
+interface FactorScores {
+  r2?: { size?: number; hue?: number };
+  mig?: number;
+  dci?: { disentanglement?: number; completeness?: number; informativeness?: number };
+}
+interface Factors { train?: FactorScores; validation?: FactorScores }
+
+/** One short line of a run's factor scores (validation's when there are), or '' without any. */
+export function factorLine(f: Factors | null): string {
+  const s = f?.validation ?? f?.train;
+  if (!s) return '';
+  const n = (v: number | undefined): string | null => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(2) : null);
+  const parts = [
+    n(s.r2?.size) !== null || n(s.r2?.hue) !== null ? `R² size ${n(s.r2?.size) ?? '–'}, hue ${n(s.r2?.hue) ?? '–'}` : null,
+    n(s.mig) !== null ? `MIG ${n(s.mig)}` : null,
+    n(s.dci?.disentanglement) !== null ? `DCI ${n(s.dci?.disentanglement)}/${n(s.dci?.completeness) ?? '–'}/${n(s.dci?.informativeness) ?? '–'}` : null,
+  ].filter((x) => x !== null);
+  return parts.length ? `${parts.join(' · ')}${f?.validation ? ' (validation)' : ' (training)'}` : '';
+}
+
+/** A run's factors.json when the server lists it (`urls.factors`), else null; never throws. */
+async function fetchFactors(run: RunSummary): Promise<Factors | null> {
+  const url = run.urls.factors;
+  if (typeof url !== 'string' || !url) return null;
+  try {
+    const res = await fetch(url);
+    return res.ok ? ((await res.json()) as Factors) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** At most this many panels (the article's 3×3 small multiples). */
 const MAX_PANELS = 9;
 
@@ -90,7 +123,10 @@ export function modelComparison(app: App): Widget {
   };
 
   const buildPanels = async (group: RunSummary[]): Promise<void> => {
-    const grids = await Promise.all(group.map((r) => app.latentGrid(r).catch(() => null)));
+    const [grids, factors] = await Promise.all([
+      Promise.all(group.map((r) => app.latentGrid(r).catch(() => null))),
+      Promise.all(group.map(fetchFactors)),
+    ]);
     const all = grids.flatMap((g) => (g ? g.epochs.map((e) => e.mu) : []));
     const r = zExtent(...all);
     panels = group.map((run, i) => {
@@ -116,6 +152,12 @@ export function modelComparison(app: App): Widget {
       const caption = el('div', 'small panel-epoch', '');
       const last = run.history[run.history.length - 1];
       button.append(title, el('div', 'small', last ? `seed ${run.training.seed} · ${plural(run.epochsDone, 'epoch')}` : 'no epochs yet'), caption);
+      const fl = factorLine(factors[i]);
+      if (fl) {
+        const line = el('div', 'small factors', fl);
+        line.title = 'how well the latent code explains the generating factors (factors.json): R² of size and hue predicted from z, mutual information gap, DCI disentanglement/completeness/informativeness';
+        button.append(line);
+      }
       if (!g) caption.textContent = last ? `validation −ELBO ${last.validation.loss.toFixed(1)}` : '';
       button.disabled = !run.hasModel;
       button.addEventListener('click', () => void app.activate(run.name));
