@@ -26,7 +26,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 import { useBackend, nativeUnavailable, type BackendName } from '../src/engine/backend.js';
-import { FusedTrainStep } from '../src/engine/native/fusedStep.js';
+import { NativeNet, nativeRefusal } from '../src/engine/native/nativeNet.js';
+import { modelLayers } from '../src/models/layers.js';
 import { loadNativeAddon } from '../src/engine/native/addon.js';
 import { SEED000_CONV, MLP_400_20, type ModelConfig } from '../src/models/config.js';
 import { Vae } from '../src/models/vae.js';
@@ -89,7 +90,7 @@ function randomImages(config: ModelConfig, batch: number, rng: Rng): Float32Arra
   return x;
 }
 
-/** The step the trainer runs on `backend`: the fused C step for 'native', tfjs otherwise. */
+/** The step the trainer runs on `backend`: the native engine for 'native', tfjs otherwise. */
 function makeStep(config: ModelConfig, batch: number, backend: BackendName): OurStep | null {
   const vae = Vae.create(config, 1);
   const opt = tf.train.adam(1e-3);
@@ -101,13 +102,13 @@ function makeStep(config: ModelConfig, batch: number, backend: BackendName): Our
     vae.dispose();
   };
   if (backend === 'native') {
-    const fused = FusedTrainStep.create(config, vae.trainableWeights, opt, batch);
-    if (!fused) {
+    if (nativeRefusal(modelLayers(config), vae.trainableWeights)) {
       dispose();
       return null;
     }
+    const net = NativeNet.create(modelLayers(config), vae.trainableWeights, opt, batch);
     return {
-      step: () => fused.step(xs, rng.normals(batch * config.latent), batch, { beta: 1, kl: 'analytic' }),
+      step: () => net.step(xs, rng.normals(batch * config.latent), batch, { objective: 'elbo', k: 1, beta: 1, kl: 'analytic' }),
       dispose,
       flopsPerImage,
     };

@@ -1,17 +1,21 @@
 /**
- * Finds and loads our N-API addon (native/vae_native.c, built by `npm ci` through
+ * Finds and loads our N-API addon (native/src/*.c, built by `npm ci` through
  * native/build.mjs when OpenBLAS and a C toolchain are there). Browser-safe: no static Node
  * imports; in a browser, or when the addon is not built, `loadNativeAddon()` says why and returns
  * no addon. `VAE_NATIVE=0` in the environment turns it off (the wasm path is used).
  */
 
-/** The addon's functions (see native/vae_native.c for the exact contracts). */
+/** The addon's functions (see native/src/napi.c for the exact contracts). */
 export interface NativeAddon {
-  createNet(spec: Int32Array, maxBatch: number): { net: object; paramSizes: number[] };
+  createNet(spec: Int32Array, maxBatch: number, maxK: number): { net: object; paramSizes: number[]; rowsCap: number };
   step(
     net: object, params: Float32Array[], x: Float32Array, xEnc: Float32Array, eps: Float32Array, batch: number,
     hyper: Float64Array, stats: Float64Array, out: Float32Array[],
     m?: Float32Array[], v?: Float32Array[], mOut?: Float32Array[], vOut?: Float32Array[],
+  ): void;
+  forward(
+    net: object, params: Float32Array[], x: Float32Array, xEnc: Float32Array, eps: Float32Array, batch: number,
+    hyper: Float64Array, stats: Float64Array, result?: Float64Array | Float32Array,
   ): void;
   info(): { threads: number; blas: string };
 }
@@ -59,7 +63,7 @@ function tryLoad(): NativeLoad {
     if (fs.existsSync(file)) {
       try {
         const addon = mod.createRequire(import.meta.url)(file) as NativeAddon;
-        if (typeof addon.createNet !== 'function' || typeof addon.step !== 'function') {
+        if (typeof addon.createNet !== 'function' || typeof addon.step !== 'function' || typeof addon.forward !== 'function') {
           return { addon: null, reason: `${file} is not our addon (rebuild it: npm run build:native)` };
         }
         return { addon, reason: '', file };
