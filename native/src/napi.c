@@ -248,7 +248,25 @@ static napi_value js_forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* info() -> { threads, blas } */
+/* normals(state: Uint32Array(4), spare: Float64Array(1), out: Float32Array): fills out with
+ * src/math/rng.ts's normals from that state (NaN spare: none) and updates state and spare. */
+static napi_value js_normals(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t *s;
+  double *spare;
+  float *out;
+  size_t sl, pl, ol;
+  if (argc < 3 || typed_of(env, argv[0], napi_uint32_array, (void **)&s, &sl) || sl != 4 ||
+      typed_of(env, argv[1], napi_float64_array, (void **)&spare, &pl) || pl != 1 ||
+      typed_of(env, argv[2], napi_float32_array, (void **)&out, &ol))
+    FAIL("normals(state: Uint32Array(4), spare: Float64Array(1), out: Float32Array)");
+  rng_normals(s, spare, out, ol);
+  return NULL;
+}
+
+/* info() -> { threads, blas, core } */
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result, v;
@@ -261,6 +279,8 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   CHECK(napi_create_string_utf8(env, "cblas", NAPI_AUTO_LENGTH, &v));
 #endif
   CHECK(napi_set_named_property(env, result, "blas", v));
+  CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, result, "core", v));
   return result;
 }
 
@@ -284,6 +304,7 @@ NAPI_MODULE_INIT() {
       {"step", NULL, js_step, NULL, NULL, NULL, napi_default, NULL},
       {"forward", NULL, js_forward, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
+      {"normals", NULL, js_normals, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

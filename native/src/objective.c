@@ -45,6 +45,28 @@ HOT static double gauss_row(const float *out, const float *x, float *d, int n, f
   return sum;
 }
 
+/* Σ (out − x)² over one row (forward only) */
+HOT static double gauss_row_value(const float *out, const float *x, int n) {
+  double sum = 0;
+  int i = 0;
+  while (i + LANES <= n) {
+    float acc[LANES] = {0};
+    const int end = i + BLOCK <= n ? i + BLOCK : n - (n - i) % LANES;
+    for (; i < end; i += LANES) {
+      for (int j = 0; j < LANES; j++) {
+        const float diff = out[i + j] - x[i + j];
+        acc[j] += diff * diff;
+      }
+    }
+    for (int j = 0; j < LANES; j++) sum += acc[j];
+  }
+  for (; i < n; i++) {
+    const float diff = out[i] - x[i];
+    sum += (double)diff * diff;
+  }
+  return sum;
+}
+
 /* one value of x·l − softplus(l) and its gradient sigmoid(l) − x (of the negative); softplus(l) =
  * max(l, 0) + log(1 + exp(−|l|)), stable at any |l| */
 static inline float bernoulli_one(float l, float x, float *d) {
@@ -69,6 +91,27 @@ HOT static double bern_row(const float *out, const float *x, float *d, int n) {
     for (int j = 0; j < LANES; j++) sum += acc[j];
   }
   for (; i < n; i++) sum += bernoulli_one(out[i], x[i], &d[i]);
+  return sum;
+}
+
+static inline float bernoulli_value(float l, float x) {
+  const float t = exp_nonpos(-fabsf(l));
+  return x * l - ((l > 0 ? l : 0.0f) + log1p_unit(t));
+}
+
+/* Σ x·l − softplus(l) over one row of logits (forward only) */
+HOT static double bern_row_value(const float *out, const float *x, int n) {
+  double sum = 0;
+  int i = 0;
+  while (i + LANES <= n) {
+    float acc[LANES] = {0};
+    const int end = i + BLOCK <= n ? i + BLOCK : n - (n - i) % LANES;
+    for (; i < end; i += LANES) {
+      for (int j = 0; j < LANES; j++) acc[j] += bernoulli_value(out[i + j], x[i + j]);
+    }
+    for (int j = 0; j < LANES; j++) sum += acc[j];
+  }
+  for (; i < n; i++) sum += bernoulli_value(out[i], x[i]);
   return sum;
 }
 
@@ -198,12 +241,16 @@ static void run_chunk(Step *st, Work *wk, int c) {
   }
   const float *out = g; /* means (Gaussian) or logits (Bernoulli), [rows, D] */
 
-  /* log p(x|z) per row; dA receives −∂log p(x|z)/∂out */
+  /* log p(x|z) per row; dA receives −∂log p(x|z)/∂out when training */
   float *dout = wk->dA;
   const double gaussConst = 0.5 * (double)D * (LOG_2PI + log(st->sigma2));
+  const int train = st->mode == MODE_GRAD || st->mode == MODE_ADAM;
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (size_t)(r % b) * D;
-    if (net->lik == LIK_GAUSSIAN) {
+    if (!train) {
+      wk->rowPx[r] = net->lik == LIK_GAUSSIAN ? -0.5 * gauss_row_value(out + (size_t)r * D, xr, D) / st->sigma2 - gaussConst
+                                              : bern_row_value(out + (size_t)r * D, xr, D);
+    } else if (net->lik == LIK_GAUSSIAN) {
       const double sq = gauss_row(out + (size_t)r * D, xr, dout + (size_t)r * D, D, (float)(1.0 / st->sigma2));
       wk->rowPx[r] = -0.5 * sq / st->sigma2 - gaussConst;
     } else {

@@ -7,6 +7,7 @@
  *   objective.c  the objectives (k-sample ELBO with analytic or Monte-Carlo KL, β, free bits,
  *                IWAE-k; standard normal or Gaussian-mixture prior), per chunk of the batch
  *   adam.c       the gradient sum over chunks and tfjs's Adam update
+ *   rng.c        src/math/rng.ts's normals in C (long runs of eps for evaluation)
  *   napi.c       the N-API glue (argument checking, the calls JS makes)
  * Layouts are tfjs's (dense [in, out], conv [kh, kw, ci, co], transposed conv [kh, kw, co, ci],
  * images NHWC), so weights are read where tfjs keeps them.
@@ -175,6 +176,9 @@ typedef struct {
 
 void chunk_task(void *arg, int tid);
 void kl_dims_task(void *arg, int tid);
+
+/* ------------------------------------------------------------------ rng.c */
+void rng_normals(uint32_t *s, double *spare, float *out, size_t n);
 
 /* ------------------------------------------------------------------ adam.c */
 void update_task(void *arg, int tid);

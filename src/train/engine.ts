@@ -150,14 +150,14 @@ export const nativeEngine: Engine = {
   create(vae, options, optimizer) {
     const k = samples(options);
     const net = NativeNet.create(modelLayers(vae.config), vae.trainableWeights, optimizer, options.batchSize, k);
-    const info = net.info();
     const objective = { objective: options.objective ?? 'elbo', k, kl: options.kl, freeBits: options.freeBits } as const;
     const L = vae.config.latent;
     return {
       name: 'native',
-      label: `native (OpenBLAS ${info.blas.trim()}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`,
+      label: net.label(),
       step({ x, xEnc, batch, beta, rng }) {
-        const [reconstruction, kl] = net.step(x, rng.normals(k * batch * L), batch, { ...objective, beta }, xEnc);
+        const eps = net.normals(rng, new Float32Array(k * batch * L)); // rng.normals' values, drawn in C
+        const [reconstruction, kl] = net.step(x, eps, batch, { ...objective, beta }, xEnc);
         return [reconstruction, kl];
       },
       evaluate(images, count, seed, batchSize = 256) {

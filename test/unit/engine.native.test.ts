@@ -10,10 +10,11 @@
  * In CI (CI=true) a missing addon fails these tests instead of skipping them.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
+import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, backendInUse, nativeUnavailable } from '../../src/engine/backend.js';
 import { loadNativeAddon } from '../../src/engine/native/addon.js';
-import { NativeNet, nativeRefusal, type NativeObjective } from '../../src/engine/native/nativeNet.js';
+import { NativeNet, nativeNormals, nativeRefusal, type NativeObjective } from '../../src/engine/native/nativeNet.js';
 import { nativeSpec } from '../../src/engine/native/netSpec.js';
 import { paramShapes } from '../../src/engine/layers.js';
 import { modelLayers } from '../../src/models/layers.js';
@@ -304,6 +305,32 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
     const a = run();
     const b = run();
     a.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(b[i].buffer)), `weight ${i}`).toBe(true));
+  });
+
+  it("draws eps in C exactly as src/math/rng.ts's normals (the same values, the generator left in the same state)", () => {
+    for (const [seed, skip, n] of [[1, 0, 100_001], [7, 1, 3], [123, 3, 1], [5, 1, 0]] as const) {
+      const a = new Rng(seed);
+      const b = new Rng(seed);
+      a.normals(skip); // an odd count leaves a spare value cached
+      b.normals(skip);
+      const want = a.normals(n);
+      const got = nativeNormals(native.addon!, b, new Float32Array(n));
+      let differ = 0;
+      for (let i = 0; i < n; i++) if (got[i] !== want[i]) differ++;
+      expect(differ, `seed ${seed}: values that differ`).toBe(0);
+      expect(b.getState()).toEqual(a.getState());
+      expect(b.normal()).toBe(a.normal());
+    }
+  });
+
+  it("runs OpenBLAS's kernels for the CPU's features (a VM that hides the Intel model would get the generic SSE3 ones)", () => {
+    const info = native.addon!.info();
+    expect(info.core).not.toBe('');
+    const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+    const flags = (/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? '').split(/\s+/);
+    if (/GenuineIntel/.test(cpuinfo) && ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512cd'].every((f) => flags.includes(f))) {
+      expect(info.core).toBe(process.env.OPENBLAS_CORETYPE ?? 'SkylakeX');
+    }
   });
 
   it('is configured from the layer description alone, and says why it declines one', () => {

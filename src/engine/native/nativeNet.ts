@@ -66,6 +66,25 @@ export function nativeRefusal(d: NetDescription, vars: readonly tf.Variable[]): 
   return '';
 }
 
+/** A generator whose state can be read and set (src/math/rng.ts's Rng). */
+export interface RngLike {
+  getState(): { s: [number, number, number, number]; spare: number | null };
+  setState(state: { s: [number, number, number, number]; spare: number | null }): void;
+}
+
+/**
+ * `out.length` standard normals drawn by the addon exactly as `rng.normals` draws them (the same
+ * values; the generator advances the same way), much faster for long runs of eps.
+ */
+export function nativeNormals(addon: NativeAddon, rng: RngLike, out: Float32Array): Float32Array {
+  const st = rng.getState();
+  const s = Uint32Array.from(st.s);
+  const spare = Float64Array.of(st.spare ?? NaN);
+  addon.normals(s, spare, out);
+  rng.setState({ s: [s[0], s[1], s[2], s[3]], spare: Number.isNaN(spare[0]) ? null : spare[0] });
+  return out;
+}
+
 const MODE = { grad: 0, adam: 1, eval: 2, logw: 3, encode: 4 } as const;
 
 export class NativeNet {
@@ -264,8 +283,19 @@ export class NativeNet {
     return out;
   }
 
-  /** Threads and BLAS of the addon. */
-  info(): { threads: number; blas: string } {
+  /** `out.length` normals from `rng`, the same values `rng.normals` gives. */
+  normals(rng: RngLike, out: Float32Array): Float32Array {
+    return nativeNormals(this.addon, rng, out);
+  }
+
+  /** Threads, BLAS and its kernel set, e.g. "2 threads, OpenBLAS 0.3.21 SkylakeX". */
+  info(): { threads: number; blas: string; core: string } {
     return this.addon.info();
+  }
+
+  /** The engine's label: "native (OpenBLAS 0.3.21 SkylakeX, 2 threads)". */
+  label(): string {
+    const i = this.info();
+    return `native (OpenBLAS ${i.blas.trim()} ${i.core.trim()}, ${i.threads} thread${i.threads === 1 ? '' : 's'})`;
   }
 }
