@@ -296,6 +296,7 @@ export class NativeNet {
   /** The engine's label: "native (OpenBLAS 0.3.21 SkylakeX, 2 threads)". */
   label(): string {
     const i = this.info();
-    return `native (OpenBLAS ${i.blas.trim()} ${i.core.trim()}, ${i.threads} thread${i.threads === 1 ? '' : 's'})`;
+    const blas = i.blas.trim().startsWith('OpenBLAS') ? i.blas.trim() : `OpenBLAS ${i.blas.trim()}`;
+    return `native (${blas} ${i.core.trim()}, ${i.threads} thread${i.threads === 1 ? '' : 's'})`;
   }
 }
