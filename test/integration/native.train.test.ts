@@ -168,6 +168,41 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     expect(bad.stderr).toMatch(/--objective iwae has no --beta, --warmup or --free-bits/);
   });
 
+  it('vae eval, anomaly and encode: the native engine gives the numbers tfjs gives, and says it is the engine', async () => {
+    const dir = path.join(tmp, 'evalrun');
+    const t = await vae({}, 'train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '32', '--latent', '4', '--train-limit', '256', '--epochs', '1', '--quiet', '--out', dir);
+    expect(t.status, t.stderr).toBe(0);
+    const evalArgs = ['eval', dir, '--samples', '30', '--limit', '40', '--batch-size', '16', '--json'];
+    const [a, b] = await Promise.all([vae({}, ...evalArgs), vae({}, ...evalArgs, '--backend', 'wasm')]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    expect(a.stderr).toMatch(/^engine: native \(/m);
+    expect(b.stderr).toMatch(/^engine: tfjs-wasm$/m);
+    const ra = JSON.parse(a.stdout) as Record<string, number | string>;
+    const rb = JSON.parse(b.stdout) as Record<string, number | string>;
+    expect([ra.engine, rb.engine]).toEqual(['native', 'tfjs-wasm']);
+    for (const k of ['negElbo', 'reconstruction', 'kl', 'negLogPx', 'negElboK', 'activeUnits']) {
+      expect(Math.abs((ra[k] as number) - (rb[k] as number)), `${k}: ${ra[k]} vs ${rb[k]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(rb[k] as number)));
+    }
+    const anomalyArgs = ['anomaly', dir, '--samples', '20', '--limit', '30', '--json'];
+    const [c, d] = await Promise.all([
+      vae({}, ...anomalyArgs, '--out', path.join(tmp, 'an-native.json')),
+      vae({}, ...anomalyArgs, '--backend', 'wasm', '--out', path.join(tmp, 'an-wasm.json')),
+    ]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(d.status, d.stderr).toBe(0);
+    expect(c.stderr).toMatch(/^engine: native \(/m);
+    const scores = (f: string): number[] => (JSON.parse(fs.readFileSync(path.join(tmp, f), 'utf8')) as { items: { index: number; negLogPx: number }[] }).items
+      .sort((p, q) => p.index - q.index).map((r) => r.negLogPx);
+    const sn = scores('an-native.json');
+    const sw = scores('an-wasm.json');
+    expect(sn).toHaveLength(30);
+    sn.forEach((v, i) => expect(Math.abs(v - sw[i]), `input ${i}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(sw[i]))));
+    const [e, f] = await Promise.all([vae({}, 'encode', dir, 'test:0', 'test:1', '--format', 'json'), vae({}, 'encode', dir, 'test:0', 'test:1', '--format', 'json', '--backend', 'wasm')]);
+    const mus = (r: Result): number[] => (JSON.parse(r.stdout) as { mu: number[] }[]).flatMap((row) => row.mu);
+    mus(e).forEach((v, i) => expect(Math.abs(v - mus(f)[i])).toBeLessThan(1e-5));
+  });
+
   it('vae train on native: 1 epoch + --resume to 3 equals 3 epochs straight, bit for bit, also with two runs at once', async () => {
     const args = ['train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '48', '--latent', '3', '--train-limit', '640', '--batch-size', '32', '--seed', '5'];
     const dirs = ['straight1', 'straight2', 'resumed'].map((d) => path.join(tmp, d));
