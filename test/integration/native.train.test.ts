@@ -42,7 +42,7 @@ function vae(env: Record<string, string>, ...args: string[]): Promise<Result> {
 /** Trains `epochs` epochs on `backend` from the weights of seed 1; returns the records and weights. */
 async function train(
   backend: 'native' | 'wasm', config: ModelConfig, data: Dataset, options: TrainOptions, epochs: number,
-): Promise<{ records: EpochRecord[]; weights: Float32Array[]; fused: boolean; tensors: number[] }> {
+): Promise<{ records: EpochRecord[]; weights: Float32Array[]; onNative: boolean; tensors: number[] }> {
   expect(await useBackend(backend)).toBe(backend);
   const model = Vae.create(config, 1);
   const trainer = new Trainer(model, data, options);
@@ -53,10 +53,10 @@ async function train(
     tensors.push(tf.memory().numTensors);
   }
   const weights = model.trainableWeights.map((v) => v.dataSync().slice() as Float32Array);
-  const fused = trainer.engine.name === 'native';
+  const onNative = trainer.engine.name === 'native';
   trainer.optimizer.dispose();
   model.dispose();
-  return { records, weights, fused, tensors };
+  return { records, weights, onNative, tensors };
 }
 
 function expectSameTraining(a: EpochRecord[], b: EpochRecord[], tol: number): void {
@@ -91,8 +91,8 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     };
     const ours = await train('native', config, mnist, options, 3);
     const ref = await train('wasm', config, mnist, options, 3);
-    expect(ours.fused).toBe(true);
-    expect(ref.fused).toBe(false);
+    expect(ours.onNative).toBe(true);
+    expect(ref.onNative).toBe(false);
     expectSameTraining(ours.records, ref.records, 1e-3);
     expect(maxDiff(ours.weights, ref.weights)).toBeLessThan(2e-3);
     expect(ours.tensors[2]).toBe(ours.tensors[1]);
@@ -111,7 +111,7 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, batchSize: 48, seed: 2 };
     const ours = await train('native', config, data, options, 2);
     const ref = await train('wasm', config, data, options, 2);
-    expect(ours.fused).toBe(true);
+    expect(ours.onNative).toBe(true);
     expectSameTraining(ours.records, ref.records, 1e-4);
     expect(maxDiff(ours.weights, ref.weights)).toBeLessThan(1e-3);
     expect(ours.tensors[1]).toBe(ours.tensors[0]);
@@ -130,8 +130,8 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
       const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, batchSize: 64, binarize: 'dynamic', seed: 3, ...extra };
       const ours = await train('native', config, mnist, options, 2);
       const ref = await train('wasm', config, mnist, options, 2);
-      expect(ours.fused).toBe(true);
-      expect(ref.fused).toBe(false);
+      expect(ours.onNative).toBe(true);
+      expect(ref.onNative).toBe(false);
       expect(ours.records.map((r) => r.engine)).toEqual(['native', 'native']);
       expect(ref.records.map((r) => r.engine)).toEqual(['tfjs-wasm', 'tfjs-wasm']);
       expectSameTraining(ours.records, ref.records, 1e-3);

@@ -195,6 +195,33 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
     }
   }
 
+  // the wasm reference above runs our own conv kernels (src/engine/kernels/); tfjs's cpu backend
+  // is an independent implementation of the same gradients
+  for (const ob of [OBJECTIVES[1], OBJECTIVES[6], OBJECTIVES[8]]) {
+    it(`conv gradients also agree with tfjs's cpu backend: ${FAMILIES[0].name} · ${ob.name}`, async () => {
+      const f = FAMILIES[0];
+      const config = withPrior(f.config, ob.gmm);
+      const vae = model(config, 6);
+      const values = vae.trainableWeights.map((v) => v.dataSync().slice() as Float32Array);
+      const { x, xEnc, eps } = inputs(f, ob, 12);
+      const net = NativeNet.create(modelLayers(config), vae.trainableWeights, null, f.batch, ob.o.k);
+      const got = net.gradients(x, eps, f.batch, ob.o, xEnc);
+      await useBackend('cpu');
+      const ref = Vae.create(config, 6);
+      ref.trainableWeights.forEach((v, i) => {
+        const t = tf.tensor(values[i], v.shape);
+        v.assign(t);
+        t.dispose();
+      });
+      const expected = tfjsGradients(ref, f, ob.o, x, xEnc, eps);
+      ref.dispose();
+      await useBackend('wasm');
+      relClose(got.stats[0], expected.reconstruction, 'E log p(x|z)');
+      got.grads.forEach((g, i) => expectClose(g, expected.grads[i], `gradient ${i}`, 2e-4));
+      vae.dispose();
+    });
+  }
+
   for (const f of [FAMILIES[0], FAMILIES[2]]) {
     for (const ob of OBJECTIVES) {
       it(`three Adam steps agree with tfjs's Adam, tensor count stable: ${f.name} · ${ob.name}`, () => {
