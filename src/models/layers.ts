@@ -18,9 +18,13 @@ import type { Activation, ModelConfig } from './config.js';
 
 export type { LayerSpec, NetDescription } from '../engine/layers.js';
 
-/** Activation of the output head for a likelihood. */
+/**
+ * Activation of the output head for a likelihood: sigmoid Gaussian means, linear means when the
+ * likelihood asks for `mean: 'identity'` (standardised tabular data, on main), Bernoulli logits.
+ */
 function outputActivation(c: ModelConfig): ActivationName {
-  return c.likelihood.kind === 'gaussian' ? 'sigmoid' : 'linear';
+  const mean = (c.likelihood as { mean?: string }).mean;
+  return c.likelihood.kind === 'gaussian' && mean !== 'identity' ? 'sigmoid' : 'linear';
 }
 
 function activationLayer(a: Activation, name: string): LayerSpec {
