@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /* global process, console */
 /**
- * Builds the native training step (native/vae_native.c -> native/build/Release/vae_native.node)
- * with npm's own node-gyp. Run by `npm ci` / `npm install` (the "install" script) and by
- * `npm run build:native`. It never fails the install: when a C compiler, make, Node's headers or
- * OpenBLAS (Debian: libopenblas-dev) is missing, it prints one line and leaves the program on the
- * wasm path. Nothing is downloaded (Node's headers must be on the machine: /usr/include/node on
+ * Builds the native engine (native/src/*.c -> native/build/Release/vae_native.node) with npm's
+ * own node-gyp. Run by `npm ci` / `npm install` (the "install" script) and by `npm run
+ * build:native`. When OpenBLAS, a C compiler or make is missing and this runs as root on Debian,
+ * it installs them first (scripts/system-deps.sh --native; VAE_NO_APT=1 prevents it); otherwise it
+ * prints one line saying what to install and why, and the program runs on tfjs-wasm. It never
+ * fails the install, except in CI (CI=true), where a missing native engine is an error. Nothing
+ * is downloaded from outside Debian (Node's headers must be on the machine: /usr/include/node on
  * Debian). VAE_NATIVE=0 skips the build.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,26 +18,48 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const addon = path.join(here, 'build', 'Release', 'vae_native.node');
 
+const ci = process.env.CI === 'true';
+
 function skip(why) {
-  console.log(`vae native path: not built (${why}); training uses the wasm path`);
-  process.exit(0);
+  console.log(`vae native engine: not built (${why}); training and evaluation run on tfjs-wasm, several times slower`);
+  // CI must fail, not quietly test the slow path
+  process.exit(ci ? 1 : 0);
+}
+
+/** As root on Debian (and not told otherwise), installs what the native engine needs, once. */
+function installSystemDeps() {
+  if (process.env.VAE_NO_APT === '1' || typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
+  if (run('apt-get', ['--version']).status !== 0) return false;
+  const script = path.join(here, '..', 'scripts', 'system-deps.sh');
+  if (!existsSync(script)) return false;
+  console.log('vae native engine: installing OpenBLAS and a C compiler (Debian packages; VAE_NO_APT=1 skips this)');
+  return run('bash', [script, '--native'], { stdio: 'inherit' }).status === 0;
 }
 
 function run(cmd, args, options = {}) {
   return spawnSync(cmd, args, { encoding: 'utf8', ...options });
 }
 
-if (process.env.VAE_NATIVE === '0') skip('VAE_NATIVE=0');
+if (process.env.VAE_NATIVE === '0') {
+  console.log('vae native engine: not built (VAE_NATIVE=0); training and evaluation run on tfjs-wasm');
+  process.exit(0);
+}
 if (process.platform !== 'linux') skip(`only Linux with OpenBLAS is supported, this is ${process.platform}`);
 
 const cc = process.env.CC ?? 'cc';
-if (run(cc, ['--version']).status !== 0) skip(`no C compiler (${cc})`);
-if (run('make', ['--version']).status !== 0) skip('no make');
-
 // OpenBLAS: header and library, checked by compiling and linking a call (output to /dev/null)
 const probe = '#include <cblas.h>\nint main(void){float a=1,b=1,c=0;cblas_sgemm(CblasRowMajor,CblasNoTrans,CblasNoTrans,1,1,1,1.f,&a,1,&b,1,0.f,&c,1);openblas_set_num_threads(1);return c==1.f?0:1;}\n';
-const link = run(cc, ['-x', 'c', '-', '-o', '/dev/null', '-lopenblas'], { input: probe });
-if (link.status !== 0) skip('OpenBLAS not found: apt-get install libopenblas-dev');
+const toolchain = () => {
+  if (run(cc, ['--version']).status !== 0) return `no C compiler (${cc})`;
+  if (run('make', ['--version']).status !== 0) return 'no make';
+  if (run(cc, ['-x', 'c', '-', '-o', '/dev/null', '-lopenblas'], { input: probe }).status !== 0) return 'OpenBLAS not found';
+  return '';
+};
+let missing = toolchain();
+if (missing && installSystemDeps()) missing = toolchain();
+if (missing) {
+  skip(`${missing}: as root, apt-get install libopenblas-dev gcc make (or bash scripts/system-deps.sh --native), then npm run build:native`);
+}
 
 // Node's headers, from the machine (never downloaded)
 const candidates = [process.env.npm_config_nodedir, path.dirname(path.dirname(process.execPath)), '/usr'].filter(Boolean);
@@ -66,4 +90,4 @@ if (check.status !== 0) {
   skip(`the built addon does not load: ${(check.stderr.split('\n').find((l) => /Error/.test(l)) ?? '').trim()}`);
 }
 const info = JSON.parse(check.stdout);
-console.log(`vae native path: built ${path.relative(process.cwd(), addon) || addon} (${info.blas.trim()}, ${info.threads} threads)`);
+console.log(`vae native engine: built ${path.relative(process.cwd(), addon) || addon} (${info.blas.trim()}, ${info.threads} threads)`);

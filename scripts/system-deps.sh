@@ -6,15 +6,23 @@
 # Not installed here (large): PyTorch for the peer benchmark `npm run bench -- --peer`
 # (apt-get install python3-torch libopenblas0-pthread).
 # Needs root (CI runs as root); without it, says what to install and goes on (tests that need a
-# missing package skip with a message).
+# missing package skip with a message; in CI, CI=true, the native tests fail instead).
+# `--native`: only what the native engine needs (OpenBLAS, a C compiler, make); `npm ci` runs this
+# through native/build.mjs when OpenBLAS is missing, so the README's main command gets the fast path.
 set -euo pipefail
+pkgs=(dataset-fashion-mnist chromium libopenblas-dev gcc make libc6-dev)
+why="the native engine (OpenBLAS, a C compiler) trains and evaluates several times faster than tfjs-wasm; Fashion-MNIST and Chromium are for --dataset fashion-mnist and the end-to-end tests"
+if [ "${1:-}" = "--native" ]; then
+  pkgs=(libopenblas-dev gcc make libc6-dev)
+  why="the native engine (OpenBLAS, a C compiler) trains and evaluates several times faster than tfjs-wasm"
+fi
 need=()
-for pkg in dataset-fashion-mnist chromium libopenblas-dev; do
+for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "system-deps: missing Debian packages: ${need[*]} (run as root: apt-get install ${need[*]})" >&2
+  echo "system-deps: missing Debian packages: ${need[*]}; as root: apt-get install ${need[*]} ($why)" >&2
   exit 0
 fi
 echo "system-deps: installing ${need[*]}" >&2

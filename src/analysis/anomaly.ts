@@ -8,7 +8,7 @@
  * Both come from one pass over the same K importance samples (`estimateLogPx`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { estimateLogPx } from '../math/iwae.js';
+import { estimateLogPx, type LogPxEstimate } from '../math/iwae.js';
 import { Rng } from '../math/rng.js';
 import type { Vae } from '../models/vae.js';
 
@@ -31,12 +31,18 @@ export interface ScoreOptions {
   batchSize?: number;
   /** Called as inputs are scored, with the work done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The log p(x) estimator (e.g. the native engine's, src/train/evaluate.ts); default
+   * `estimateLogPx` on tfjs. Both draw the same eps from Rng(seed).
+   */
+  estimate?: (o: { x: Float32Array; samples: number; rng: Rng; batchSize?: number; onProgress?: (done: number, total: number) => void }) => Promise<LogPxEstimate>;
 }
 
 /** Scores n model-ready images (NHWC). Higher = more anomalous. */
 export async function anomalyScores(vae: Vae, images: Float32Array, n: number, opts: ScoreOptions): Promise<AnomalyScores> {
   const size = vae.imageShape.reduce((a, b) => a * b, 1);
-  const est = await estimateLogPx({
+  const x = images.subarray(0, n * size);
+  const est = opts.estimate ? await opts.estimate({ x, samples: opts.samples, rng: new Rng(opts.seed), batchSize: opts.batchSize, onProgress: opts.onProgress }) : await estimateLogPx({
     x: images.subarray(0, n * size), shape: vae.imageShape, samples: opts.samples, rng: new Rng(opts.seed),
     batchSize: opts.batchSize, onProgress: opts.onProgress,
     encode: (x) => vae.encode(x as tf.Tensor4D), decode: (z) => vae.decode(z), likelihood: vae.config.likelihood,

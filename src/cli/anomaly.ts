@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { anomalyScores, rankByScore, type AnomalyScoreKind } from '../analysis/anomaly.js';
 import { auroc } from '../analysis/auroc.js';
 import { loadRunModel } from '../train/run.js';
+import { chooseEvaluator } from '../train/evaluate.js';
 import { writeFileAtomic, writeJsonAtomic } from '../train/files.js';
 import { action, checkOutputFile, choiceOption, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
 import { progressBar } from './progress.js';
@@ -55,7 +56,7 @@ export function registerAnomaly(program: Command): void {
     .option('--out <file>', 'report: .json or .csv (default RUN/anomaly.json)')
     .option('--png <file>', 'picture of the most and least typical inputs (default: the report path with .png)')
     .option('--json', 'also print the summary as JSON on stdout')
-    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option('--backend <name>', 'native | wasm | cpu (native: our C engine where built and the model fits, else wasm, said so)', 'native')
     .action(action(async (dir: string, o: AnomalyOptions) => {
       const backend = await startBackend(o.backend, true);
       const out = defaultOut(dir, 'anomaly.json', o.out, ['.json', '.csv']);
@@ -81,8 +82,10 @@ export function registerAnomaly(program: Command): void {
         }
         const t0 = Date.now();
         const bar = o.json ? null : progressBar(`scoring ${set.count} inputs, K=${o.samples}`, set.count * o.samples);
+        const evaluator = chooseEvaluator(vae);
+        process.stderr.write(`engine: ${evaluator.label}\n`);
         const s = await anomalyScores(vae, set.images, set.count, {
-          samples: o.samples, seed: o.seed, batchSize: o.batchSize, onProgress: (done) => bar?.update(done),
+          samples: o.samples, seed: o.seed, batchSize: o.batchSize, onProgress: (done) => bar?.update(done), estimate: (e) => evaluator.logPx(e),
         });
         bar?.stop();
         const scores = o.score === 'iwae' ? s.negLogPx : s.negElbo;
@@ -97,7 +100,7 @@ export function registerAnomaly(program: Command): void {
         }));
 
         const summary: Record<string, unknown> = {
-          run: dir, data: set.source, inputs: set.count, samples: o.samples, score: o.score, backend,
+          run: dir, data: set.source, inputs: set.count, samples: o.samples, score: o.score, backend, engine: evaluator.name,
           meanNegLogPx: mean(s.negLogPx), meanNegElbo: mean(s.negElbo), seconds: (Date.now() - t0) / 1000,
         };
         if (o.anomalyLabel !== undefined && set.labels) {

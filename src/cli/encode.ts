@@ -1,6 +1,6 @@
 /** `vae encode RUN INPUT...`: mu and sigma of q(z|x) per image, as CSV or JSON. */
 import type { Command } from 'commander';
-import { encodeImages } from '../analysis/generate.js';
+import { chooseEvaluator } from '../train/evaluate.js';
 import { loadRunModel } from '../train/run.js';
 import { writeFileAtomic } from '../train/files.js';
 import { action, checkOutputFile, choiceOption, startBackend } from './common.js';
@@ -16,14 +16,14 @@ export function registerEncode(program: Command): void {
     .description('encode images: mu and sigma = exp(logvar/2) of q(z|x) per image')
     .option('--format <f>', 'csv | json', choiceOption('--format', ['csv', 'json'] as const), 'csv')
     .option('--out <file>', 'write to a file instead of stdout')
-    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option('--backend <name>', 'native | wasm | cpu (native: our C engine where built and the model fits, else wasm)', 'native')
     .action(action(async (dir: string, refs: string[], o: EncodeOptions) => {
       if (o.out) checkOutputFile(o.out, [`.${o.format}`]);
       await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
       try {
         const { names, images } = await resolveInputs(run, refs);
-        const { mu, logvar } = encodeImages(vae, images, names.length);
+        const { mu, logvar } = chooseEvaluator(vae).encode(images, names.length);
         const d = vae.config.latent;
         const rows = names.map((name, i) => ({
           input: name,

@@ -3,13 +3,12 @@
  * --samples K the IWAE-K estimate of −log p(x).
  */
 import type { Command } from 'commander';
-import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import { loadDataset } from '../data/load.js';
-import { activeUnitsOf } from '../analysis/activeUnits.js';
-import { estimateLogPx } from '../math/iwae.js';
+import { activeUnits } from '../analysis/activeUnits.js';
 import { Rng } from '../math/rng.js';
-import { evalSeed, evaluateElbo, prepareEvalImages } from '../train/trainer.js';
+import { evalSeed, prepareEvalImages } from '../train/trainer.js';
+import { chooseEvaluator } from '../train/evaluate.js';
 import { loadRunModel } from '../train/run.js';
 import { action, choiceOption, intOption, printJson, startBackend } from './common.js';
 import { progressBar } from './progress.js';
@@ -37,7 +36,7 @@ export function registerEval(program: Command): void {
     .option('--batch-size <n>', 'examples encoded at once', intOption('--batch-size'), 100)
     .option('--seed <n>', 'seed of the importance samples', intOption('--seed', 0), 0)
     .option('--json', 'print the results as JSON on stdout')
-    .option('--backend <name>', 'wasm | cpu', 'wasm')
+    .option('--backend <name>', 'native | wasm | cpu (native: our C engine where built and the model fits, else wasm, said so)', 'native')
     .action(action(async (dir: string, o: EvalOptions) => {
       const backend = await startBackend(o.backend, true);
       const { run, vae } = await loadRunModel(dir);
@@ -51,10 +50,12 @@ export function registerEval(program: Command): void {
         const count = Math.min(o.limit ?? set.count, set.count);
         const size = data.height * data.width * data.channels;
         const images = prepareEvalImages(set, run.training.binarize, run.training.seed).subarray(0, count * size);
-        const terms = evaluateElbo(vae, images, count, evalSeed(run.training.seed));
-        const au = activeUnitsOf(vae, images, count);
+        const evaluator = chooseEvaluator(vae);
+        process.stderr.write(`engine: ${evaluator.label}\n`);
+        const terms = evaluator.elbo(images, count, evalSeed(run.training.seed));
+        const au = activeUnits(evaluator.encode(images, count).mu, count, vae.config.latent);
         const result: Record<string, unknown> = {
-          run: dir, split: splitName, examples: count, backend,
+          run: dir, split: splitName, examples: count, backend, engine: evaluator.name,
           negElbo: terms.loss, reconstruction: terms.reconstruction, kl: terms.kl,
           latent: vae.config.latent, activeUnits: au.active.length, activeDims: au.active,
           unitVariances: Array.from(au.variances), activeThreshold: au.threshold,
@@ -62,10 +63,8 @@ export function registerEval(program: Command): void {
         };
         if (o.samples > 0) {
           const bar = o.json ? null : progressBar(`log p(x), K=${o.samples}`, count * o.samples);
-          const est = await estimateLogPx({
-            x: images, shape: vae.imageShape, samples: o.samples, rng: new Rng(o.seed), batchSize: o.batchSize,
-            encode: (x) => vae.encode(x as tf.Tensor4D), decode: (z) => vae.decode(z), likelihood: vae.config.likelihood, logPz: vae.logPz,
-            onProgress: (done) => bar?.update(done),
+          const est = await evaluator.logPx({
+            x: images, samples: o.samples, rng: new Rng(o.seed), batchSize: o.batchSize, onProgress: (done) => bar?.update(done),
           });
           bar?.stop();
           const mean = (a: Float32Array): number => a.reduce((s, v) => s + v, 0) / a.length;
@@ -80,7 +79,7 @@ export function registerEval(program: Command): void {
         }
         const f = (v: unknown): string => (typeof v === 'number' ? v.toFixed(2) : String(v));
         const lines = [
-          `run ${dir} (${run.epochsDone} epochs, best ${run.bestEpoch}), ${splitName} split, ${count} examples, backend ${backend}`,
+          `run ${dir} (${run.epochsDone} epochs, best ${run.bestEpoch}), ${splitName} split, ${count} examples, engine ${evaluator.name}, ${result.seconds} s`,
           `  -ELBO            ${f(result.negElbo)} nats  (single sample, ${vae.logPz ? 'Monte-Carlo KL: mixture prior' : 'analytic KL'})`,
           `  reconstruction   ${f(result.reconstruction)} nats  (-E log p(x|z))`,
           `  KL               ${f(result.kl)} nats`,

@@ -49,6 +49,8 @@ export interface TrainCliOptions {
   freeBits?: number;
   corrupt?: Corruption;
   prior?: PriorConfig;
+  objective?: 'elbo' | 'iwae';
+  k?: number;
   out?: string;
   resume?: string | boolean;
   backend?: string;
@@ -131,6 +133,9 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
   const tabular = name === 'csv' ? { hidden: hidden ?? [64], latent: o.latent ?? Math.min(8, Math.max(2, Math.ceil(shape.width / 2))) } : {};
   const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood, prior: o.prior, ...tabular });
   if (o.freeBits && o.prior?.kind === 'gmm') throw new UserError('--free-bits needs the standard normal prior (a mixture prior has no per-dimension KL)');
+  if (o.objective === 'iwae' && (o.freeBits || o.warmup || (o.beta !== undefined && o.beta !== 1))) {
+    throw new UserError('--objective iwae has no --beta, --warmup or --free-bits (they weigh or floor the ELBO\'s KL term)');
+  }
   const options: TrainOptions = {
     ...DEFAULT_TRAIN_OPTIONS,
     epochs: o.epochs ?? (imageLike ? DEFAULT_TRAIN_OPTIONS.epochs : name === 'csv' ? 50 : 10),
@@ -143,6 +148,8 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
     ...(o.warmup ? { warmup: o.warmup } : {}),
     ...(o.freeBits ? { freeBits: o.freeBits } : {}),
     ...(o.corrupt ? { corrupt: o.corrupt } : {}),
+    ...(o.objective === 'iwae' ? { objective: 'iwae' as const } : {}),
+    ...(o.k && o.k > 1 ? { k: o.k } : {}),
   };
   const dir = o.out ?? (typeof o.resume === 'string' ? o.resume : path.join('runs', `${name}-${presetName}-s${o.seed}`));
   return { spec, options, dir, model, ...(data && { data }) };
@@ -176,7 +183,8 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
   const stop = stopOnSignals(); // Ctrl-C: stop after the current step and save it for --resume
   const run = await trainRun({
     dir: plan.dir, model, dataset: spec, options: plan.options, resume, data, signal: stop.signal, ...(resume && o.lr !== undefined ? { learningRate: o.lr } : {}),
-    onStart: ({ run, startEpoch }) => {
+    onStart: ({ run, startEpoch, engine }) => {
+      log(`engine: ${engine}`);
       log(`model: ${describeModel(run.model)} (${run.paramCounts.encoder.toLocaleString('en')} + ${run.paramCounts.decoder.toLocaleString('en')} parameters)`);
       log(`data: ${data.name}, ${data.train.count} train / ${data.validation.count} validation ${spec.name === 'csv' ? `rows of ${data.width} features` : `images of ${data.channels}x${data.height}x${data.width}`}` +
         `${spec.fit ? ` (fit: ${spec.fit})` : ''}` +
@@ -187,7 +195,8 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
       log(`training ${plan.dir}: epochs ${startEpoch}..${run.training.epochs}, batch ${run.training.batchSize}, Adam lr ${run.training.learningRate}, seed ${run.training.seed}`);
       const t = run.training;
       const extras = [t.beta !== 1 ? `beta ${t.beta}` : '', t.warmup ? `KL warm-up over ${t.warmup} epochs` : '', t.freeBits ? `free bits ${t.freeBits} nats per dimension` : '',
-        t.corrupt ? `denoising: input ${formatCorruption(t.corrupt)}, clean target` : ''].filter(Boolean);
+        t.corrupt ? `denoising: input ${formatCorruption(t.corrupt)}, clean target` : '',
+        t.objective === 'iwae' ? `IWAE bound, k = ${t.k ?? 1}` : (t.k ?? 1) > 1 ? `${t.k}-sample ELBO` : ''].filter(Boolean);
       if (extras.length > 0) log(`objective: ${extras.join(', ')} (reported losses are the true -ELBO)`);
       t0 = Date.now();
     },
@@ -248,6 +257,8 @@ export function registerTrain(program: Command): void {
     .option('--free-bits <nats>', 'free bits (Kingma et al. 2016): per latent dimension, the batch-mean KL is floored at this many nats in the training objective (reported losses stay the true -ELBO)', numberOption('--free-bits', { positive: true }))
     .option('--corrupt <noise>', 'denoising: the encoder sees seeded noisy inputs, the likelihood scores the clean ones: gaussian:SIGMA (added, clipped to [0,1]) or mask:P (pixels zeroed with probability P)', cliParser(parseCorruption))
     .option('--prior <kind>', 'p(z): standard (N(0, I)) or gmm:K, a learnable mixture of K Gaussians trained jointly (Monte-Carlo KL)', cliParser(parsePrior))
+    .option('--objective <name>', 'elbo | iwae: the bound each step maximises (iwae: Burda et al. 2015, importance-weighted with --k samples; reported losses stay the true -ELBO)', choiceOption('--objective', ['elbo', 'iwae'] as const))
+    .option('--k <n>', 'samples of z per example in a training step (k-sample ELBO, or IWAE-k)', intOption('--k', 1, 5000))
     .option('--binarize <mode>', 'none | threshold | static | dynamic (default: dynamic for Bernoulli)', choiceOption('--binarize', ['none', 'threshold', 'static', 'dynamic'] as const))
     .option('--seed <n>', 'seed for weights, eps, shuffling and data', intOption('--seed', 0), 0)
     .option('--train-limit <n>', 'use only the first N training images', intOption('--train-limit'))

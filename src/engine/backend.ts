@@ -4,14 +4,14 @@
  * 400x slower, so `useBackend` checks the backend really in use and throws if it is not the one
  * asked for. No Node modules here: the browser uses this file as is.
  *
- * 'native' is the wasm backend plus our C training step (native/vae_native.c, an N-API addon
- * built at install when OpenBLAS is there): the trainer hands whole steps to it when the model
- * is one of ours. Where the addon is missing, `useBackend('native')` falls back to wasm and
- * `nativeUnavailable()` says why (the CLI prints it once).
+ * 'native' is the wasm backend plus our native engine (native/src/, an N-API addon built at
+ * install when OpenBLAS is there): the trainer chooses it per run when it supports the run, and
+ * says so (src/train/engine.ts). Where the addon is missing, `useBackend('native')` returns wasm
+ * and `nativeUnavailable()` says why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
-import { nativeActive, setNativeActive } from './native/state.js';
+import { setNativeWanted } from './native/state.js';
 
 /** A backend `useBackend` accepts: `'native'` (wasm plus our C training step), `'wasm'` or `'cpu'`. */
 export type BackendName = 'native' | 'wasm' | 'cpu';
@@ -37,13 +37,13 @@ export function parseBackend(s: string): BackendName {
  * 'native' may come back as 'wasm' when the addon is not there (see `nativeUnavailable`).
  */
 export async function useBackend(name: BackendName = 'wasm'): Promise<BackendName> {
-  setNativeActive(false);
+  setNativeWanted(false);
   if (name === 'native') {
     const { loadNativeAddon } = await import('./native/addon.js');
     const { addon, reason } = loadNativeAddon();
     nativeMissing = addon ? '' : reason;
     await useBackend('wasm');
-    setNativeActive(addon !== null);
+    setNativeWanted(true);
     return addon ? 'native' : 'wasm';
   }
   if (name === 'wasm') {
@@ -70,8 +70,10 @@ export async function useBackend(name: BackendName = 'wasm'): Promise<BackendNam
   return name;
 }
 
-/** The backend in use now: 'native' when our C training step is on (tfjs itself is on wasm). */
+/**
+ * The tfjs backend that holds the tensors now ('wasm', 'cpu', …). Whether the native engine runs a
+ * run's steps is decided per run (src/train/engine.ts) and recorded there, not here.
+ */
 export function backendInUse(): string {
-  const b = tf.getBackend();
-  return b === 'wasm' && nativeActive() ? 'native' : b;
+  return tf.getBackend();
 }

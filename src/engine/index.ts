@@ -10,8 +10,11 @@ export {
 } from './kernels/conv2dBackpropInput.js';
 export { conv2dBackpropFilterConfig, conv2dBackpropFilterWasm } from './kernels/conv2dBackpropFilter.js';
 export { nativeUnavailable } from './backend.js';
-export { nativeActive } from './native/state.js';
+export { nativeWanted } from './native/state.js';
 export { loadNativeAddon } from './native/addon.js';
 export type { NativeAddon, NativeLoad } from './native/addon.js';
-export { FusedTrainStep, fusedTrainStep, fusedStepRefusal, expectedParams, netSpec } from './native/fusedStep.js';
-export type { FusedLoss, FusedModelConfig, FusedStats } from './native/fusedStep.js';
+export { NativeNet, nativeRefusal } from './native/nativeNet.js';
+export type { NativeObjective, NativeStats } from './native/nativeNet.js';
+export { nativeSpec } from './native/netSpec.js';
+export { paramShapes, walkLayers, samePadding } from './layers.js';
+export type { ActivationName, LayerSpec, NetDescription } from './layers.js';

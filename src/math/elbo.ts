@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { logNormalDiag, logStandardNormal, reparameterize } from './gaussian.js';
+import { logMeanExp } from './iwae.js';
 import { freeBitsKl, klAnalytic, klAnalyticPerDim, klMonteCarlo, klMonteCarloPerDim, type KlMode } from './kl.js';
 import { logPxGivenZ, type Likelihood } from './likelihood.js';
 import type { LogDensity } from './prior.js';
@@ -147,4 +148,46 @@ export function trainingObjective(
 /** The training loss (seed 000): mean over the batch of −elbo, a scalar in nats per example. */
 export function negElboLoss(terms: ElboTerms): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(terms.elbo)) as tf.Scalar);
+}
+
+/** Which bound a training step maximises: the (k-sample) ELBO or the IWAE bound (Burda et al. 2015). */
+export type ObjectiveKind = 'elbo' | 'iwae';
+
+/**
+ * The training objective with k samples per example (eps [k, B, D]; k = 1 with eps [B, D] is
+ * `trainingObjective` exactly), z_j = mu + exp(½·logvar)·eps_j:
+ * - 'elbo': loss = mean_B [ −1/k Σ_j log p(x|z_j) + β·KL ], the KL analytic (N(0, I), kl 'analytic')
+ *   or 1/k Σ_j [log q(z_j|x) − log p(z_j)]; with `freeBits` λ the KL part is β·Σ_d max(λ, mean_B KL_d)
+ *   (the Monte-Carlo KL_d averaged over the k samples);
+ * - 'iwae': loss = −mean_B log 1/k Σ_j w_j, log w_j = log p(x|z_j) + log p(z_j) − log q(z_j|x) (no β).
+ * `terms` are the reported ELBO terms per example: reconstruction = 1/k Σ_j log p(x|z_j) and the KL
+ * as above (unweighted, unfloored), so callers report the true −ELBO whatever they optimise.
+ */
+export function kSampleObjective(
+  args: ElboInputs & { eps: tf.Tensor; objective?: ObjectiveKind; beta?: number; kl?: KlMode; freeBits?: number },
+): { loss: tf.Scalar; terms: ElboTerms } {
+  const { objective = 'elbo', freeBits = 0, beta = 1, kl: klMode = 'analytic', mu, logvar, logPz } = args;
+  if (objective === 'elbo' && args.eps.rank === 2) return trainingObjective(args);
+  if (objective === 'iwae' && freeBits > 0) throw new Error('free bits apply to the ELBO, not to the IWAE bound');
+  if (freeBits > 0 && logPz) throw new Error('free bits need a factorised prior (the standard normal); a mixture prior has no per-dimension KL');
+  const eps = args.eps.rank === 2 ? args.eps.expandDims(0) : args.eps;
+  const r = tf.tidy(() => {
+    const t = sampleLogDensities({ ...args, eps });
+    const reconstruction = tf.mean(t.logPxGivenZ, 0);
+    const analytic = !logPz && klMode === 'analytic';
+    const kl = analytic ? klAnalytic(mu, logvar) : tf.mean(tf.sub(t.logQz, t.logPz), 0);
+    let loss: tf.Scalar;
+    if (objective === 'iwae') {
+      const logw = tf.sub(tf.add(t.logPxGivenZ, t.logPz), t.logQz);
+      loss = tf.neg(tf.mean(logMeanExp(logw, 0))) as tf.Scalar;
+    } else if (freeBits > 0) {
+      const perDim = analytic ? klAnalyticPerDim(mu, logvar) : tf.mean(klMonteCarloPerDim(reparameterize(mu, logvar, eps), mu, logvar), 0);
+      loss = tf.add(tf.neg(tf.mean(reconstruction)), tf.mul(freeBitsKl(perDim, freeBits), beta)) as tf.Scalar;
+    } else {
+      loss = tf.add(tf.neg(tf.mean(reconstruction)), tf.mul(tf.mean(kl), beta)) as tf.Scalar;
+    }
+    return { loss, elbo: tf.sub(reconstruction, tf.mul(kl, beta)), reconstruction, kl };
+  });
+  if (eps !== args.eps) eps.dispose();
+  return { loss: r.loss, terms: { elbo: r.elbo, reconstruction: r.reconstruction, kl: r.kl } };
 }

@@ -1,111 +1,89 @@
 /**
  * Encoder and decoder builders. Both are tfjs LayersModels so a run can be saved in the tfjs
- * layers format and loaded in the browser with `tf.loadLayersModel`.
+ * layers format and loaded in the browser with `tf.loadLayersModel`. They are built from the
+ * layer description (`modelLayers` in layers.ts), the same one the native engine is configured from.
  *
  * - encoder: image [H, W, C] -> [mu, logvar], each [latent]
  * - decoder: z [latent] -> the likelihood's parameters with the image's shape [H, W, C]:
- *   means in (0, 1) (sigmoid) for the Gaussian (linear with `mean: 'identity'`, for standardised
- *   tabular data), logits (no activation) for the Bernoulli.
+ *   means in (0, 1) (sigmoid) for the Gaussian, logits (no activation) for the Bernoulli.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ConvModelConfig, MlpModelConfig, ModelConfig, Activation } from './config.js';
+import type { ModelConfig } from './config.js';
+import { modelLayers, type LayerSpec } from './layers.js';
+import type { ActivationName } from '../engine/layers.js';
 
 export interface EncoderDecoder {
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
 }
 
-/** Seeded initialisers: the same seed gives the same weights. */
-class Seeds {
+type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
+
+/**
+ * The initialisers, chosen in one place: one call per layer kernel and per layer bias, in the
+ * order the layers are built. Seeded: the same seed gives the same weights.
+ */
+class Initializers {
   private next: number;
   constructor(seed: number) {
     this.next = (Math.floor(seed) * 1000 + 1) >>> 0;
   }
-  kernel(): ReturnType<typeof tf.initializers.glorotUniform> {
+  kernel(_layer: LayerSpec): Initializer {
     return tf.initializers.glorotUniform({ seed: this.next++ });
+  }
+  bias(_layer: LayerSpec): Initializer {
+    return tf.initializers.zeros();
   }
 }
 
-/** The decoder's last activation: sigmoid means, linear means or logits. */
-function outputActivation(c: ModelConfig): 'sigmoid' | 'linear' {
-  return c.likelihood.kind === 'gaussian' && c.likelihood.mean !== 'identity' ? 'sigmoid' : 'linear';
+/** A dense or conv layer's own activation (tfjs layers have no leakyRelu identifier: that is an activation layer). */
+function ownActivation(l: LayerSpec & { activation: ActivationName }): 'linear' | 'relu' | 'tanh' | 'sigmoid' {
+  if (l.activation === 'leakyRelu') throw new Error(`layer ${l.name}: leakyRelu must be its own activation layer`);
+  return l.activation;
 }
 
-function activationLayer(a: Activation, name: string): tf.layers.Layer {
-  if (a === 'leakyRelu') return tf.layers.leakyReLU({ alpha: 0.2, name });
-  return tf.layers.activation({ activation: a, name });
+/** One tfjs layer for one entry of the description. */
+function tfLayer(l: LayerSpec, init: Initializers): tf.layers.Layer {
+  switch (l.kind) {
+    case 'dense':
+      return tf.layers.dense({ units: l.units, activation: ownActivation(l), kernelInitializer: init.kernel(l), biasInitializer: init.bias(l), name: l.name });
+    case 'conv2d':
+      return tf.layers.conv2d({
+        filters: l.filters, kernelSize: l.kernel, strides: l.stride, padding: 'valid', activation: ownActivation(l),
+        kernelInitializer: init.kernel(l), biasInitializer: init.bias(l), name: l.name,
+      });
+    case 'conv2dTranspose':
+      return tf.layers.conv2dTranspose({
+        filters: l.filters, kernelSize: l.kernel, strides: l.stride, padding: 'same', activation: ownActivation(l),
+        kernelInitializer: init.kernel(l), biasInitializer: init.bias(l), name: l.name,
+      });
+    case 'zeroPad2d':
+      return tf.layers.zeroPadding2d({ padding: l.pad, name: l.name });
+    case 'activation':
+      return l.activation === 'leakyRelu' ? tf.layers.leakyReLU({ alpha: l.alpha ?? 0.2, name: l.name }) : tf.layers.activation({ activation: l.activation, name: l.name });
+    case 'flatten':
+      return tf.layers.flatten({ name: l.name });
+    case 'reshape':
+      return tf.layers.reshape({ targetShape: l.shape, name: l.name });
+  }
 }
 
-function buildConv(c: ConvModelConfig, seeds: Seeds): EncoderDecoder {
-  const n = c.filters.length;
-  const down = 2 ** n;
-  const hs = c.height / down;
-  const ws = c.width / down;
-  const last = c.filters[n - 1];
-
-  // Encoder: (zero-pad 1, conv k3 s2 valid) matches PyTorch's Conv2d(k=3, s=2, padding=1) exactly;
-  // tfjs 'same' would pad only bottom/right and shift the sampling grid by one pixel.
-  const x = tf.input({ shape: [c.height, c.width, c.channels], name: 'x' });
-  let h: tf.SymbolicTensor = x;
-  c.filters.forEach((f, i) => {
-    h = tf.layers.zeroPadding2d({ padding: 1, name: `pad${i + 1}` }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.conv2d({
-      filters: f, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu',
-      kernelInitializer: seeds.kernel(), name: `conv${i + 1}`,
-    }).apply(h) as tf.SymbolicTensor;
-  });
-  h = tf.layers.flatten({ name: 'flatten' }).apply(h) as tf.SymbolicTensor;
-  const mu = tf.layers.dense({ units: c.latent, kernelInitializer: seeds.kernel(), name: 'mu' }).apply(h) as tf.SymbolicTensor;
-  const logvar = tf.layers.dense({ units: c.latent, kernelInitializer: seeds.kernel(), name: 'logvar' }).apply(h) as tf.SymbolicTensor;
-  const encoder = tf.model({ inputs: x, outputs: [mu, logvar], name: 'encoder' });
-
-  // Decoder: dense to (H/2^n)(W/2^n)·last, ReLU, then transposed convs k4 s2. tfjs's 'same'
-  // padding for k=4, s=2 is one pixel on each side, i.e. PyTorch's ConvTranspose2d(k=4, s=2, p=1).
-  const z = tf.input({ shape: [c.latent], name: 'z' });
-  let g = tf.layers.dense({ units: hs * ws * last, activation: 'relu', kernelInitializer: seeds.kernel(), name: 'fc' }).apply(z) as tf.SymbolicTensor;
-  g = tf.layers.reshape({ targetShape: [hs, ws, last], name: 'unflatten' }).apply(g) as tf.SymbolicTensor;
-  const outFilters = [...c.filters.slice(0, n - 1).reverse(), c.channels];
-  outFilters.forEach((f, i) => {
-    const isLast = i === outFilters.length - 1;
-    const act = isLast ? outputActivation(c) : 'relu';
-    g = tf.layers.conv2dTranspose({
-      filters: f, kernelSize: 4, strides: 2, padding: 'same', activation: act,
-      kernelInitializer: seeds.kernel(), name: `deconv${i + 1}`,
-    }).apply(g) as tf.SymbolicTensor;
-  });
-  const decoder = tf.model({ inputs: z, outputs: g, name: 'decoder' });
-  return { encoder, decoder };
-}
-
-function buildMlp(c: MlpModelConfig, seeds: Seeds): EncoderDecoder {
-  const d = c.height * c.width * c.channels;
-  const x = tf.input({ shape: [c.height, c.width, c.channels], name: 'x' });
-  let h = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
-  c.hidden.forEach((units, i) => {
-    h = tf.layers.dense({ units, kernelInitializer: seeds.kernel(), name: `enc${i + 1}` }).apply(h) as tf.SymbolicTensor;
-    h = activationLayer(c.activation, `enc${i + 1}_act`).apply(h) as tf.SymbolicTensor;
-  });
-  const mu = tf.layers.dense({ units: c.latent, kernelInitializer: seeds.kernel(), name: 'mu' }).apply(h) as tf.SymbolicTensor;
-  const logvar = tf.layers.dense({ units: c.latent, kernelInitializer: seeds.kernel(), name: 'logvar' }).apply(h) as tf.SymbolicTensor;
-  const encoder = tf.model({ inputs: x, outputs: [mu, logvar], name: 'encoder' });
-
-  const z = tf.input({ shape: [c.latent], name: 'z' });
-  let g: tf.SymbolicTensor = z;
-  [...c.hidden].reverse().forEach((units, i) => {
-    g = tf.layers.dense({ units, kernelInitializer: seeds.kernel(), name: `dec${i + 1}` }).apply(g) as tf.SymbolicTensor;
-    g = activationLayer(c.activation, `dec${i + 1}_act`).apply(g) as tf.SymbolicTensor;
-  });
-  const outAct = outputActivation(c);
-  g = tf.layers.dense({ units: d, activation: outAct, kernelInitializer: seeds.kernel(), name: 'out' }).apply(g) as tf.SymbolicTensor;
-  g = tf.layers.reshape({ targetShape: [c.height, c.width, c.channels], name: 'unflatten' }).apply(g) as tf.SymbolicTensor;
-  const decoder = tf.model({ inputs: z, outputs: g, name: 'decoder' });
-  return { encoder, decoder };
+function applyAll(layers: readonly LayerSpec[], input: tf.SymbolicTensor, init: Initializers): tf.SymbolicTensor {
+  return layers.reduce((h, l) => tfLayer(l, init).apply(h) as tf.SymbolicTensor, input);
 }
 
 /** Builds a fresh encoder and decoder with weights drawn from `seed`. */
 export function buildModel(config: ModelConfig, seed = 0): EncoderDecoder {
-  const seeds = new Seeds(seed);
-  return config.kind === 'conv' ? buildConv(config, seeds) : buildMlp(config, seeds);
+  const d = modelLayers(config);
+  const init = new Initializers(seed);
+  const x = tf.input({ shape: d.input, name: 'x' });
+  const h = applyAll(d.encoder, x, init);
+  const mu = tfLayer(d.mu, init).apply(h) as tf.SymbolicTensor;
+  const logvar = tfLayer(d.logvar, init).apply(h) as tf.SymbolicTensor;
+  const encoder = tf.model({ inputs: x, outputs: [mu, logvar], name: 'encoder' });
+  const z = tf.input({ shape: [d.latent], name: 'z' });
+  const decoder = tf.model({ inputs: z, outputs: applyAll(d.decoder, z, init), name: 'decoder' });
+  return { encoder, decoder };
 }
 
 /** Number of trainable scalars of a model. */

@@ -10,4 +10,6 @@ export interface EpochRecord {
   seconds: number;
   /** Training images per second during the epoch. */
   imagesPerSecond: number;
+  /** The engine that ran the epoch's steps and validation: 'native', 'tfjs-wasm' or 'tfjs-cpu' (absent in older runs). */
+  engine?: string;
 }

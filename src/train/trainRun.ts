@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import { vaeCommand } from '../command.js';
-import { backendInUse } from '../engine/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset, type DatasetSpec } from '../data/load.js';
 import { parameterGrid, renderParams } from '../data/faces.js';
@@ -36,8 +35,8 @@ export interface TrainRunArgs {
   resume?: boolean;
   /** Already loaded data (tests, or a caller that loaded it to show a preview). */
   data?: Dataset;
-  /** Called once before the first step, with the run record, the data and the first epoch. */
-  onStart?(info: { run: RunJson; data: Dataset; startEpoch: number }): void;
+  /** `engine`: the label of the engine chosen for the run (e.g. 'native (OpenBLAS 0.3.21, 2 threads)'). */
+  onStart?(info: { run: RunJson; data: Dataset; startEpoch: number; engine: string }): void;
   /** Called after every step. */
   onStep?(s: StepInfo): void;
   /** Called after every epoch, once its checkpoint is saved. */
@@ -63,6 +62,11 @@ function encodeGridMeans(vae: Vae, gridImages: Float32Array): number[] {
     const x = tf.tensor4d(gridImages, [GRID_N * GRID_N, ...vae.imageShape]);
     return Array.from(vae.encode(x).mu.dataSync());
   });
+}
+
+/** run.json's `backend`: 'native' when the native engine runs the steps, else tfjs's backend. */
+function engineBackend(trainer: Trainer): string {
+  return trainer.engine.name === 'native' ? 'native' : tf.getBackend();
 }
 
 /** Trains into the run folder `dir` (or continues it with `resume`): checkpoints and run.json after every epoch, the best-validation model in encoder/ and decoder/; returns the final run.json. */
@@ -154,14 +158,14 @@ async function trainLocked(args: TrainRunArgs, onCommit: () => void): Promise<Ru
     trainer = new Trainer(vae, data, options);
     run = {
       format: RUN_FORMAT, version: 1, model: args.model, dataset: args.dataset, training: options,
-      backend: backendInUse(), versions: { tfjs: tf.version.tfjs, node: process.version },
+      backend: engineBackend(trainer), versions: { tfjs: tf.version.tfjs, node: process.version },
       paramCounts: vae.paramCounts(), history: [], bestEpoch: null, epochsDone: 0, rngState: null,
       status: 'running', createdAt: new Date().toISOString(), updatedAt: '',
     };
     writeRun(dir, run);
     onCommit();
   }
-  run.backend = backendInUse();
+  run.backend = engineBackend(trainer);
 
   const trackGrid = tracksLatentGrid(run);
   const gridParams = trackGrid ? parameterGrid(GRID_N) : null;
@@ -174,7 +178,7 @@ async function trainLocked(args: TrainRunArgs, onCommit: () => void): Promise<Ru
     writeJsonAtomic(latentGridFile(dir), grid);
   }
 
-  args.onStart?.({ run, data, startEpoch: run.epochsDone + 1 });
+  args.onStart?.({ run, data, startEpoch: run.epochsDone + 1, engine: trainer.engine.label });
   let stopped: EpochProgress | null = null;
   try {
     for (let epoch = run.epochsDone + 1; epoch <= run.training.epochs; epoch++) {

@@ -15,17 +15,13 @@
  *   prior's parameters train with the rest.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 import type { Dataset, ImageSet } from '../data/dataset.js';
 import { imageSize } from '../data/dataset.js';
 import { binarize, type BinarizeMode } from '../data/binarize.js';
 import { Rng, type RngState } from '../math/rng.js';
-import { sampleEps } from '../math/gaussian.js';
-import { elboSingleSample, trainingObjective } from '../math/elbo.js';
 import { corrupt, type Corruption } from '../math/corrupt.js';
-import { fusedTrainStep, type FusedTrainStep } from '../engine/native/fusedStep.js';
+import { chooseEngine, type Terms, type TrainStep } from './engine.js';
 import type { KlMode } from '../math/kl.js';
-import type { Likelihood } from '../math/likelihood.js';
 import type { Vae } from '../models/vae.js';
 import type { EpochRecord } from './history.js';
 import { UserError } from '../errors.js';
@@ -46,6 +42,10 @@ export interface TrainOptions {
   freeBits?: number;
   /** Denoising: corruption of the encoder's input (the target stays clean); absent = none. */
   corrupt?: Corruption;
+  /** The bound a step maximises: 'elbo' (default) or 'iwae' (Burda et al. 2015). */
+  objective?: 'elbo' | 'iwae';
+  /** Samples of z per example in a training step (k-sample ELBO or IWAE-k); absent = 1. */
+  k?: number;
 }
 
 /**
@@ -78,12 +78,8 @@ export interface StepInfo {
   loss: number;
 }
 
-/** −ELBO and its two parts, nats per example: loss = reconstruction + kl. */
-export interface Terms {
-  loss: number;
-  reconstruction: number;
-  kl: number;
-}
+export type { Terms } from './engine.js';
+export { evaluateElbo } from './engine.js';
 
 /** Where an epoch stands after `step` of its `steps` steps: enough to continue it bit for bit. */
 export interface EpochProgress {
@@ -120,13 +116,12 @@ export function evalSeed(trainingSeed: number): number {
 export class Trainer {
   readonly optimizer: tf.AdamOptimizer;
   readonly rng: Rng;
-  private readonly likelihood: Likelihood;
   private readonly size: number;
   private readonly trainImages: Float32Array;
   /** Validation images, binarised once (fixed seed) if the training data is binarised. */
   readonly validationImages: Float32Array;
-  /** Our C training step (backend 'native') when the model and objective fit it; null: tfjs. */
-  readonly fused: FusedTrainStep | null;
+  /** The engine that runs the steps and the validation, chosen once (see engine.ts). */
+  readonly engine: TrainStep;
 
   constructor(
     readonly vae: Vae,
@@ -138,7 +133,6 @@ export class Trainer {
     if ((options.freeBits ?? 0) > 0 && vae.logPz) throw new UserError('free bits need the standard normal prior (a mixture prior has no per-dimension KL)');
     this.optimizer = optimizer ?? tf.train.adam(options.learningRate);
     this.rng = new Rng(options.seed);
-    this.likelihood = vae.config.likelihood;
     this.size = imageSize(data);
     const fixed = new Rng(evalSeed(options.seed));
     // static: one seeded sample of the training set, made once; dynamic: re-sampled per batch.
@@ -147,9 +141,8 @@ export class Trainer {
         ? binarize(data.train.images, options.binarize, { rng: fixed })
         : data.train.images;
     this.validationImages = prepareEvalImages(data.validation, options.binarize, options.seed);
-    // the C step implements the standard normal prior without free bits (same eps draws as tfjs)
-    const fusable = !((options.freeBits ?? 0) > 0) && !vae.logPz;
-    this.fused = fusable ? fusedTrainStep(vae.config, vae.trainableWeights, this.optimizer, options.batchSize) : null;
+    if (options.objective === 'iwae' && (options.freeBits ?? 0) > 0) throw new UserError('free bits apply to the ELBO, not to --objective iwae');
+    this.engine = chooseEngine(vae, options, this.optimizer);
   }
 
   /** Runs one epoch of training and the validation pass; returns the epoch's record. */
@@ -173,7 +166,6 @@ export class Trainer {
     if (from) this.rng.setState(from.epochRng);
     const epochRng = this.rng.getState();
     const order = this.rng.permutation(n);
-    const vars = this.vae.trainableWeights;
     const batch = new Float32Array(bs * this.size);
     const sums = { loss: 0, reconstruction: 0, kl: 0 };
     let first = 0;
@@ -195,26 +187,7 @@ export class Trainer {
       // denoising: the encoder sees a corrupted copy, the likelihood scores the clean xs
       const input = this.options.corrupt ? corrupt(xs, this.options.corrupt, this.rng, this.data.channels) : xs;
       const beta = warmupBeta(this.options.beta, this.options.warmup, epoch, step, steps);
-      const values = this.fused ? this.fused.step(xs, this.rng.normals(b * this.vae.config.latent), b, { beta, kl: this.options.kl }, input) : tf.tidy(() => {
-        const shape: [number, number, number, number] = [b, this.data.height, this.data.width, this.data.channels];
-        const x = tf.tensor4d(xs, shape);
-        const xIn = input === xs ? x : tf.tensor4d(input, shape);
-        const eps = sampleEps(this.rng, [b, this.vae.config.latent]);
-        let stats: tf.Tensor | undefined;
-        const { grads } = tf.variableGrads(() => {
-          const { mu, logvar } = this.vae.encode(xIn, true);
-          const { loss, terms } = trainingObjective({
-            x, mu, logvar, eps, likelihood: this.likelihood, beta, kl: this.options.kl, freeBits: this.options.freeBits,
-            logPz: this.vae.logPz, decode: (z) => this.vae.decode(z, true),
-          });
-          stats = tf.keep(tf.stack([terms.reconstruction.mean(), terms.kl.mean()]));
-          return loss;
-        }, vars);
-        this.optimizer.applyGradients(grads as NamedVariableMap);
-        const v = stats!.dataSync();
-        stats!.dispose(); // kept out of variableGrads' scope, so ours to free
-        return v;
-      });
+      const values = this.engine.step({ x: xs, xEnc: input, batch: b, beta, rng: this.rng });
       const reconstruction = -values[0];
       const kl = values[1];
       const loss = reconstruction + kl;
@@ -234,14 +207,13 @@ export class Trainer {
       validation,
       seconds: (performance.now() - start) / 1000,
       imagesPerSecond: Math.max(0, n - first * bs) / trainSeconds,
+      engine: this.engine.name,
     };
   }
 
   /** Mean −ELBO, reconstruction (−E log p(x|z)) and analytic KL (Monte-Carlo for a mixture prior) over `count` images, fixed eps. */
   evaluate(images: Float32Array, count: number, batchSize = 256): Terms {
-    const rng = new Rng(evalSeed(this.options.seed)); // the C step draws the same eps, batch by batch
-    if (this.fused) return this.fused.evaluate(images, count, batchSize, (n) => rng.normals(n));
-    return evaluateElbo(this.vae, images, count, evalSeed(this.options.seed), batchSize);
+    return this.engine.evaluate(images, count, evalSeed(this.options.seed), batchSize);
   }
 
   getRngState(): { s: RngState; spare: number | null } {
@@ -254,29 +226,4 @@ export function prepareEvalImages(set: ImageSet, mode: BinarizeMode, seed: numbe
   if (mode === 'none') return set.images;
   // threshold stays threshold; static and dynamic are evaluated on one fixed stochastic sample
   return binarize(set.images, mode === 'threshold' ? 'threshold' : 'static', { rng: new Rng(evalSeed(seed)) });
-}
-
-/** Single-sample ELBO terms averaged over a set of images (no gradients, bounded memory). */
-export function evaluateElbo(vae: Vae, images: Float32Array, count: number, seed: number, batchSize = 256): Terms {
-  const [h, w, c] = vae.imageShape;
-  const size = h * w * c;
-  const rng = new Rng(seed);
-  const sums = { reconstruction: 0, kl: 0 };
-  for (let start = 0; start < count; start += batchSize) {
-    const b = Math.min(batchSize, count - start);
-    const values = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(start * size, (start + b) * size), [b, h, w, c]);
-      const { mu, logvar } = vae.encode(x);
-      const terms = elboSingleSample({
-        x, mu, logvar, eps: sampleEps(rng, [b, vae.config.latent]), likelihood: vae.config.likelihood,
-        decode: (z) => vae.decode(z), logPz: vae.logPz,
-      });
-      return tf.stack([terms.reconstruction.sum(), terms.kl.sum()]).dataSync();
-    });
-    sums.reconstruction -= values[0];
-    sums.kl += values[1];
-  }
-  const reconstruction = sums.reconstruction / count;
-  const kl = sums.kl / count;
-  return { loss: reconstruction + kl, reconstruction, kl };
 }

@@ -1,14 +1,15 @@
 /**
- * Whether the native path is switched on (by `useBackend('native')`): tfjs runs on wasm and the
- * trainer hands its steps to our C training step where the model fits. Kept apart from backend.ts
- * so the fused step and the backend selection do not import each other.
+ * Whether the native engine was asked for (by `useBackend('native')`, the CLI's default): then
+ * tfjs runs on wasm and each run chooses the native engine where it supports the run, saying why
+ * not otherwise (src/train/engine.ts), also when the addon is missing. Kept apart from backend.ts
+ * so the engine code and the backend selection do not import each other.
  */
-let active = false;
+let wanted = false;
 
-export function setNativeActive(on: boolean): void {
-  active = on;
+export function setNativeWanted(on: boolean): void {
+  wanted = on;
 }
 
-export function nativeActive(): boolean {
-  return active;
+export function nativeWanted(): boolean {
+  return wanted;
 }
