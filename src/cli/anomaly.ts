@@ -69,6 +69,7 @@ export function registerAnomaly(program: Command): void {
       try {
         const set = await loadImagesFor(run, { data: o.data ?? o.dataPath, split: o.split, limit: o.limit });
         const tabular = run.dataset.name === 'csv';
+        const labelShown = o.anomalyLabel === undefined ? '' : String(o.anomalyLabel);
         if (typeof o.anomalyLabel === 'string') {
           const name = o.anomalyLabel;
           const index = set.classNames?.indexOf(name) ?? -1;
@@ -77,8 +78,8 @@ export function registerAnomaly(program: Command): void {
         }
         if (o.anomalyLabel !== undefined) {
           if (!set.labels) throw new UserError(`--anomaly-label needs labelled inputs; ${set.source} has no labels`);
-          if (!set.labels.includes(o.anomalyLabel)) throw new UserError(`--anomaly-label ${o.anomalyLabel}: no input of ${set.source} has that label`);
-          if (set.labels.every((l) => l === o.anomalyLabel)) throw new UserError(`--anomaly-label ${o.anomalyLabel}: every input has that label, so there is nothing to compare`);
+          if (!set.labels.includes(o.anomalyLabel)) throw new UserError(`--anomaly-label ${labelShown}: no input of ${set.source} has that label`);
+          if (set.labels.every((l) => l === o.anomalyLabel)) throw new UserError(`--anomaly-label ${labelShown}: every input has that label, so there is nothing to compare`);
         }
         const t0 = Date.now();
         const bar = o.json ? null : progressBar(`scoring ${set.count} inputs, K=${o.samples}`, set.count * o.samples);
