@@ -259,7 +259,11 @@ async function peerTable(): Promise<void> {
     console.log('Our figures alone:');
   } else {
     console.log(`peer: ${peer.version}; alternating ${rounds} rounds per case (A B A B …)`);
-    if (ours === 'native') console.log(`ours: native step with ${loadNativeAddon().addon?.info().threads} threads`);
+    if (ours === 'native') {
+      // conv: the convolution kernels in use (native/src/conv_dnnl.c), absent from older addons
+      const info = loadNativeAddon().addon?.info() as { threads?: number; conv?: string } | undefined;
+      console.log(`ours: native step with ${info?.threads} threads; convolutions: ${info?.conv ?? 'im2col+sgemm'}`);
+    }
   }
   const startLoad = load();
   const rows: string[][] = [['model', 'batch', `ours (${ours}) img/s`, 'PyTorch img/s', 'ours/PyTorch', 'ours ms/step', 'PyTorch ms/step']];

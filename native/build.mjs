@@ -8,7 +8,8 @@
  * prints one line saying what to install and why, and the program runs on tfjs-wasm. It never
  * fails the install, except in CI (CI=true), where a missing native engine is an error. Nothing
  * is downloaded from outside Debian (Node's headers must be on the machine: /usr/include/node on
- * Debian). VAE_NATIVE=0 skips the build.
+ * Debian). oneDNN (libdnnl-dev) runs the convolutions it is faster at when it is installed (else
+ * im2col + OpenBLAS; VAE_DNNL=0 builds without it). VAE_NATIVE=0 skips the build.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -76,7 +77,11 @@ const gypCandidates = [
 const gyp = gypCandidates.find((p) => existsSync(p));
 if (!gyp) skip('node-gyp not found (it comes with npm)');
 
-const build = run(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--loglevel=error'], { cwd: here });
+// oneDNN (Debian libdnnl-dev), optional: the convolutions it runs faster (native/src/conv_dnnl.c);
+// without it they run on im2col + OpenBLAS. VAE_DNNL=0 builds without it.
+const dnnlProbe = '#include <oneapi/dnnl/dnnl.h>\nextern void omp_set_num_threads(int);\nint main(void){omp_set_num_threads(1);return dnnl_version()->major>=2?0:1;}\n';
+const dnnl = process.env.VAE_DNNL !== '0' && run(cc, ['-x', 'c', '-', '-o', '/dev/null', '-ldnnl', '-lgomp'], { input: dnnlProbe }).status === 0;
+const build = run(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--loglevel=error'], { cwd: here, env: { ...process.env, VAE_DNNL: dnnl ? '1' : '0' } });
 if (build.status !== 0) {
   const lines = `${build.stderr}\n${build.stdout}`.split('\n').map((l) => l.trim()).filter((l) => /error/i.test(l));
   rmSync(path.join(here, 'build'), { recursive: true, force: true });
@@ -90,4 +95,4 @@ if (check.status !== 0) {
   skip(`the built addon does not load: ${(check.stderr.split('\n').find((l) => /Error/.test(l)) ?? '').trim()}`);
 }
 const info = JSON.parse(check.stdout);
-console.log(`vae native engine: built ${path.relative(process.cwd(), addon) || addon} (${info.blas.trim()}, ${info.threads} threads)`);
+console.log(`vae native engine: built ${path.relative(process.cwd(), addon) || addon} (${info.blas.trim()}, ${info.threads} threads; convolutions: ${info.conv})`);

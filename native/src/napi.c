@@ -266,7 +266,7 @@ static napi_value js_normals(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* info() -> { threads, blas, core } */
+/* info() -> { threads, blas, core, conv } */
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result, v;
@@ -281,6 +281,8 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, result, "blas", v));
   CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v));
   CHECK(napi_set_named_property(env, result, "core", v));
+  CHECK(napi_create_string_utf8(env, dconv_kernels(), NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, result, "conv", v));
   return result;
 }
 

@@ -212,14 +212,19 @@ void layer_forward(const float *const *param, const Layer *L, int b, const float
     bias_act(y, bias, b, L->co, L->act);
   } else if (L->type == L_CONV) {
     const int rows = b * L->geo.OH * L->geo.OW;
-    im2col(&L->geo, b, in, col);
-    gemm(0, 0, rows, L->co, kk * L->ci, col, W, y, 0);
+    if (!dconv_use(0, &L->geo, L->co) || dconv_forward(&L->geo, L->co, b, in, W, y)) {
+      im2col(&L->geo, b, in, col);
+      gemm(0, 0, rows, L->co, kk * L->ci, col, W, y, 0);
+    }
     bias_act(y, bias, rows, L->co, L->act);
   } else {
     const int rows = b * L->geo.OH * L->geo.OW;
-    /* cols[(n,i,j), (kh,kw,co)] = Σ_ci in[(n,i,j), ci] · F[kh,kw,co,ci] */
-    gemm(0, 1, rows, kk * L->co, L->ci, in, W, col, 0);
-    col2im(&L->geo, b, col, y);
+    /* the backward-data of the conv reading y (weights [k, k, co, ci]), else
+     * cols[(n,i,j), (kh,kw,co)] = Σ_ci in[(n,i,j), ci] · F[kh,kw,co,ci] */
+    if (!dconv_use(1, &L->geo, L->ci) || dconv_backward_data(&L->geo, L->ci, b, in, W, y)) {
+      gemm(0, 1, rows, kk * L->co, L->ci, in, W, col, 0);
+      col2im(&L->geo, b, col, y);
+    }
     bias_act(y, bias, b * L->geo.H * L->geo.W, L->co, L->act);
   }
 }
@@ -239,18 +244,28 @@ void layer_backward(const Net *net, const float *const *param, const Layer *L, i
     if (din) gemm(0, 1, b, L->ci, L->co, dy, W, din, 0);
   } else if (L->type == L_CONV) {
     const int rows = b * L->geo.OH * L->geo.OW, K = kk * L->ci;
-    im2col(&L->geo, b, in, col); /* the forward's columns were overwritten by later layers */
-    gemm(1, 0, K, L->co, rows, col, dy, dW, 0);
+    if (!dconv_use(2, &L->geo, L->co) || dconv_backward_weights(&L->geo, L->co, b, in, dy, dW)) {
+      im2col(&L->geo, b, in, col); /* the forward's columns were overwritten by later layers */
+      gemm(1, 0, K, L->co, rows, col, dy, dW, 0);
+    }
     bias_grad(dy, rows, L->co, db, 0);
-    if (din) {
+    if (din && (!dconv_use(1, &L->geo, L->co) || dconv_backward_data(&L->geo, L->co, b, dy, W, din))) {
       gemm(0, 1, rows, K, L->co, dy, W, col, 0);
       col2im(&L->geo, b, col, din);
     }
   } else {
     const int rows = b * L->geo.OH * L->geo.OW, N = kk * L->co;
     bias_grad(dy, b * L->geo.H * L->geo.W, L->co, db, 0);
-    im2col(&L->geo, b, dy, col); /* dcols [rows, k²·Co] */
-    gemm(1, 0, N, L->ci, rows, col, in, dW, 0);
-    if (din) gemm(0, 0, rows, L->ci, N, col, W, din, 0);
+    /* as the conv reading y: dW its backward-weights (image dy, grid in), din its forward of dy */
+    int haveCol = 0;
+    if (!dconv_use(2, &L->geo, L->ci) || dconv_backward_weights(&L->geo, L->ci, b, dy, in, dW)) {
+      im2col(&L->geo, b, dy, col); /* dcols [rows, k²·Co] */
+      haveCol = 1;
+      gemm(1, 0, N, L->ci, rows, col, in, dW, 0);
+    }
+    if (din && (!dconv_use(0, &L->geo, L->ci) || dconv_forward(&L->geo, L->ci, b, dy, W, din))) {
+      if (!haveCol) im2col(&L->geo, b, dy, col);
+      gemm(0, 0, rows, L->ci, N, col, W, din, 0);
+    }
   }
 }

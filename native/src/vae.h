@@ -100,6 +100,21 @@ static inline float log1p_unit(float t) {
   return logm + (float)big * 0.693147181f + (t - (u - 1.0f)) / u;
 }
 
+/* ------------------------------------------------------------------ conv_dnnl.c
+ * A convolution reading image [b, H, W, C] (geometry g) into grid [b, OH, OW, O] with weights
+ * [k, k, C, O], through oneDNN on the calling thread; each returns -1 (nothing written) when
+ * oneDNN is absent or refuses the shape. dconv_impl names oneDNN's implementation (kind 0
+ * forward, 1 backward-data, 2 backward-weights). */
+int dconv_forward(const Geo *g, int O, int b, const float *img, const float *w, float *grid);
+int dconv_backward_data(const Geo *g, int O, int b, const float *dgrid, const float *w, float *dimg);
+int dconv_backward_weights(const Geo *g, int O, int b, const float *img, const float *dgrid, float *dw);
+const char *dconv_impl(int kind, const Geo *g, int O, int b);
+const char *dconv_version(void);
+/* 1 when oneDNN should run this primitive (the measured table in conv_dnnl.c, VAE_NATIVE_CONV). */
+int dconv_use(int kind, const Geo *g, int O);
+/* One line naming the convolution kernels in use (info().conv). */
+const char *dconv_kernels(void);
+
 /* ------------------------------------------------------------------ net.c */
 enum { LIK_GAUSSIAN = 0, LIK_BERNOULLI = 1 };
 /* Layer types of the description's records (src/engine/native/netSpec.ts). */

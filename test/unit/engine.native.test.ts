@@ -59,6 +59,13 @@ const FAMILIES: Family[] = [
     config: { ...MLP_400_20, height: 5, width: 5, channels: 2, hidden: [16], activation: 'leakyRelu', latent: 3 },
     batch: 9, chunk: 4,
   },
+  {
+    // grids of 64+ positions and 16 channels: with oneDNN built in, every convolution primitive
+    // (forward, backward-data, backward-weights; native/src/conv_dnnl.c's table) runs on it
+    name: 'conv 1x32x32 (32 -> 16 -> 8 and back, 16 filters), Gaussian σ²=1',
+    config: { ...SEED000_CONV, height: 32, width: 32, channels: 1, filters: [16, 16], latent: 2 },
+    batch: 3, chunk: 2,
+  },
 ];
 
 interface Objective {
@@ -314,8 +321,8 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
     });
   }
 
-  it('is deterministic: the same step from the same state gives the same bits (sums in chunk order)', () => {
-    const f = { ...FAMILIES[1], batch: 40 }; // chunks of 16, 16 and 8 over the threads
+  it.each([FAMILIES[1], FAMILIES[4]])('is deterministic: the same step from the same state gives the same bits (sums in chunk order): $name', (family) => {
+    const f = { ...family, batch: 40 }; // chunks of 16, 16 and 8 over the threads
     const run = (): Float32Array[] => {
       const vae = model(f.config, 4);
       const opt = tf.train.adam(1e-3);
