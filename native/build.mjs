@@ -33,7 +33,7 @@ function installSystemDeps() {
   if (run('apt-get', ['--version']).status !== 0) return false;
   const script = path.join(here, '..', 'scripts', 'system-deps.sh');
   if (!existsSync(script)) return false;
-  console.log('vae native engine: installing OpenBLAS and a C compiler (Debian packages; VAE_NO_APT=1 skips this)');
+  console.log('vae native engine: installing OpenBLAS, oneDNN and a C compiler (Debian packages; VAE_NO_APT=1 skips this)');
   return run('bash', [script, '--native'], { stdio: 'inherit' }).status === 0;
 }
 
@@ -59,7 +59,7 @@ const toolchain = () => {
 let missing = toolchain();
 if (missing && installSystemDeps()) missing = toolchain();
 if (missing) {
-  skip(`${missing}: as root, apt-get install libopenblas-dev gcc make (or bash scripts/system-deps.sh --native), then npm run build:native`);
+  skip(`${missing}: as root, apt-get install libopenblas-dev libdnnl-dev gcc make (or bash scripts/system-deps.sh --native), then npm run build:native`);
 }
 
 // Node's headers, from the machine (never downloaded)
