@@ -2,8 +2,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { decodeZ } from '../analysis/generate.js';
-import { loadRunModel } from '../train/run.js';
+import { openInferenceRun } from '../onnx/runtime.js';
 import { action, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
 
 interface DecodeOptions { z?: string; zFile?: string; cols?: number; out?: string; backend?: string }
@@ -49,9 +48,9 @@ export function registerDecode(program: Command): void {
     .action(action(async (dir: string, o: DecodeOptions) => {
       if (!o.z && !o.zFile) throw new UserError('give latent points with --z "x,y;x,y" or --z-file FILE');
       await startBackend(o.backend, true);
-      const { vae } = await loadRunModel(dir);
+      const { model } = await openInferenceRun(dir);
       try {
-        const d = vae.config.latent;
+        const d = model.latent;
         let text: string;
         if (o.zFile) {
           try {
@@ -63,10 +62,10 @@ export function registerDecode(program: Command): void {
         const z = parseZList(text, d, o.zFile ?? '--z');
         const n = z.length / d;
         const out = defaultOut(dir, 'decoded.png', o.out);
-        writeGridPng(out, decodeZ(vae, z, n), n, vae.imageShape, { cols: o.cols });
+        writeGridPng(out, await model.decode(z, n), n, model.imageShape, { cols: o.cols });
         process.stdout.write(`wrote ${out} (${n} images)\n`);
       } finally {
-        vae.dispose();
+        await model.dispose();
       }
     }));
 }

@@ -19,6 +19,8 @@ import { registerServe } from './serve.js';
 import { registerDenoise } from './denoise.js';
 import { registerGradvar } from './gradvar.js';
 import { registerExportSite } from './exportSite.js';
+import { registerExport } from './export.js';
+import { registerImportOnnx } from './importOnnx.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -44,6 +46,8 @@ export function buildProgram(): Command {
   registerDenoise(program);
   registerGradvar(program);
   registerExportSite(program);
+  registerExport(program);
+  registerImportOnnx(program);
   // bad arguments exit with status 2 (commander's default is 1); --help and --version exit 0
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride((err: CommanderError) => {

@@ -1,7 +1,6 @@
 /** `vae sample RUN`: z ~ N(0, I), decoded into a grid PNG, with the z values. */
 import type { Command } from 'commander';
-import { sampleImages } from '../analysis/generate.js';
-import { loadRunModel } from '../train/run.js';
+import { openInferenceRun } from '../onnx/runtime.js';
 import { writeFileAtomic } from '../train/files.js';
 import { action, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
 
@@ -20,18 +19,18 @@ export function registerSample(program: Command): void {
     .option('--backend <name>', 'wasm | cpu', 'wasm')
     .action(action(async (dir: string, o: SampleOptions) => {
       await startBackend(o.backend, true);
-      const { vae } = await loadRunModel(dir);
+      const { model } = await openInferenceRun(dir);
       try {
-        const { z, images } = sampleImages(vae, o.n, o.seed);
+        const { z, images } = await model.sample(o.n, o.seed);
         const out = defaultOut(dir, `samples-s${o.seed}.png`, o.out);
-        writeGridPng(out, images, o.n, vae.imageShape, { cols: o.cols ?? (o.n === 24 ? 6 : undefined) });
-        const d = vae.config.latent;
+        writeGridPng(out, images, o.n, model.imageShape, { cols: o.cols ?? (o.n === 24 ? 6 : undefined) });
+        const d = model.latent;
         const zs = Array.from({ length: o.n }, (_, i) => Array.from(z.subarray(i * d, (i + 1) * d)));
         writeFileAtomic(out.replace(/\.png$/i, '') + '.z.json', JSON.stringify({ seed: o.seed, z: zs }) + '\n');
         if (o.json) printJson({ image: out, seed: o.seed, z: zs });
         else process.stdout.write(`wrote ${out} (${o.n} samples) and ${out.replace(/\.png$/i, '')}.z.json\n`);
       } finally {
-        vae.dispose();
+        await model.dispose();
       }
     }));
 }

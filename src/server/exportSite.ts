@@ -8,6 +8,7 @@
  *   runs/NAME/encoder/model.json  and the weight files its manifest names; the same for decoder/
  *   runs/NAME/testset.bin         MNIST-like runs: the labelled test images (testsetFormat.ts)
  *   runs/NAME/prior-eN.json       mixture-prior runs: the prior file run.json names
+ *   runs/NAME/encoder.onnx        imported ONNX runs: their two graphs (and decoder.onnx) instead of encoder/, decoder/
  * The folder is built under a temporary name next to `out` and renamed into place at the end, so
  * a failure leaves nothing behind and an existing folder is replaced only when `force` is set.
  */
@@ -17,6 +18,7 @@ import { UserError } from '../errors.js';
 import { nameRuns, summarise, type RunSummary } from './runs.js';
 import { defaultWebRoot, wasmDir } from './server.js';
 import { testSetBytes } from './testset.js';
+import { ONNX_FILES } from '../onnx/serve.js';
 
 export interface ExportOptions {
   /** Run folders to include (each must hold a trained model). */
@@ -83,12 +85,12 @@ function plan(o: ExportOptions): { summaries: RunSummary[]; dirs: Map<string, st
   return { summaries, dirs: new Map(served.map((r) => [r.name, r.dir])), webRoot, out };
 }
 
-function copyTree(from: string, to: string, files: string[], prefix: string): void {
+function copyTree(from: string, to: string, files: string[], prefix: string, skip: (rel: string) => boolean = () => false): void {
   fs.mkdirSync(to, { recursive: true });
   for (const d of fs.readdirSync(from, { withFileTypes: true })) {
     const src = path.join(from, d.name);
-    if (d.isDirectory()) copyTree(src, path.join(to, d.name), files, `${prefix}${d.name}/`);
-    else if (d.isFile()) {
+    if (d.isDirectory()) copyTree(src, path.join(to, d.name), files, `${prefix}${d.name}/`, skip);
+    else if (d.isFile() && !skip(`${prefix}${d.name}`)) {
       fs.copyFileSync(src, path.join(to, d.name));
       files.push(`${prefix}${d.name}`);
     }
@@ -114,7 +116,9 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
     files.push(rel);
   };
   try {
-    copyTree(webRoot, tmp, files, '');
+    // onnxruntime-web's ~14 MB binary only when an ONNX run is included
+    const onnx = summaries.some((s) => s.onnx);
+    copyTree(webRoot, tmp, files, '', (rel) => !onnx && /^assets\/ort-wasm[^/]*\.wasm$/.test(rel));
     const wasm = wasmDir();
     for (const f of fs.readdirSync(wasm)) if (f.endsWith('.wasm')) copy(`wasm/${f}`, path.join(wasm, f));
     for (const s of summaries) {
@@ -122,7 +126,8 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
       const base = `runs/${s.name}`;
       copy(`${base}/run.json`, path.join(dir, 'run.json'));
       if (s.urls.latentGrid) copy(`${base}/latent-grid.json`, path.join(dir, 'latent-grid.json'));
-      for (const part of ['encoder', 'decoder']) {
+      if (s.onnx) for (const f of ONNX_FILES) copy(`${base}/${f}`, path.join(dir, f));
+      else for (const part of ['encoder', 'decoder']) {
         const modelJson = path.join(dir, part, 'model.json');
         const weights = weightFiles(modelJson);
         copy(`${base}/${part}/model.json`, modelJson);
