@@ -120,7 +120,6 @@ export class OnnxPageModel implements PageModel {
   }
 
   dispose(): void {
-    void this.encoder.release();
-    void this.decoder.release();
+    for (const s of [this.encoder, this.decoder]) s.release().catch((e: unknown) => console.warn(`releasing an ONNX session: ${String(e)}`));
   }
 }

@@ -2,7 +2,7 @@
  * `vae import-onnx --encoder e.onnx --decoder d.onnx --out runs/NAME`: makes a run folder of an
  * ONNX encoder/decoder pair (e.g. the seed article's models as `torch.onnx.export` writes them:
  * x [B, 3, 32, 32] -> (mu [B, 2], logvar [B, 2]); z [B, 2] -> [B, 3, 32, 32] in (0, 1)), which
- * `vae sample`, `decode`, `encode`, `reconstruct`, `interpolate`, `serve` and `export-site` then use.
+ * `vae sample`, `decode`, `encode`, `reconstruct`, `interpolate`, `traverse`, `serve` and `export-site` then use.
  * The pair is checked (signatures read from the graphs, then one run of each in onnxruntime-node).
  */
 import type { Command } from 'commander';
@@ -53,7 +53,7 @@ async function smokeTest(run: OnnxRunJson, encoder: Uint8Array, decoder: Uint8Ar
 export function registerImportOnnx(program: Command): void {
   program
     .command('import-onnx')
-    .description('make a run folder of an ONNX encoder/decoder pair (e.g. exported from PyTorch), for sample, decode, encode, reconstruct, interpolate and the explorer')
+    .description('make a run folder of an ONNX encoder/decoder pair (e.g. exported from PyTorch), for sample, decode, encode, reconstruct, interpolate, traverse and the explorer')
     .requiredOption('--encoder <file>', 'encoder.onnx: images [batch, C, H, W] -> mu, logvar [batch, latent]')
     .requiredOption('--decoder <file>', 'decoder.onnx: z [batch, latent] -> means in (0, 1) or logits [batch, C, H, W]')
     .requiredOption('--out <dir>', 'run folder to create (must not exist, or be empty)')

@@ -41,13 +41,14 @@ export function int64Tensor(name: string, values: number[]): ITensorProto {
 }
 
 type AttrValue = number | number[] | string;
-const INTS = new Set(['pads', 'strides', 'kernel_shape', 'dilations', 'output_padding', 'perm']);
+/** Attributes with one integer value (lists are INTS, other numbers FLOAT). */
+const INT_ATTRS = new Set(['axis', 'transA', 'transB', 'group']);
 
 function attribute(name: string, v: AttrValue): IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
-  if (INTS.has(name) || name === 'axis' || name === 'transB' || name === 'transA' || name === 'group') return { name, type: T.INT, i: v };
+  if (INT_ATTRS.has(name)) return { name, type: T.INT, i: v };
   return { name, type: T.FLOAT, f: v };
 }
 

@@ -72,8 +72,8 @@ export function isOnnxRunDir(dir: string): boolean {
   const file = path.join(dir, 'run.json');
   try {
     if (!fs.statSync(file).isFile()) return false;
-    const text = readRegularFile(file, 1 << 20).toString('utf8');
-    return /"format"\s*:\s*"onnx"/.test(text);
+    const run = JSON.parse(readRegularFile(file, 64 << 20).toString('utf8')) as unknown;
+    return isObject(run) && run.format === ONNX_RUN_FORMAT;
   } catch {
     return false;
   }
@@ -162,14 +162,13 @@ export function checkPair(enc: ModelSignature, dec: ModelSignature, encName: str
   const [channels, height, width] = layout === 'NCHW' ? [a, b, c] as number[] : [c, a, b] as number[];
   const [mu, lv] = enc.outputs;
   const z = dec.inputs[0].shape!;
-  // the latent size: fixed in at least one of mu, logvar, z (exporters may leave the others symbolic)
-  const latentDims = [mu.shape![1], lv.shape![1], z[1]].filter(isFixed);
-  if (mu.shape!.length !== 2 || lv.shape!.length !== 2 || latentDims.length === 0 || !latentDims.every((d) => d === latentDims[0])) {
+  // the latent size: fixed in mu or logvar (exporters may leave one symbolic), else in z
+  const encLatent = [mu.shape![1], lv.shape![1]].filter(isFixed);
+  if (mu.shape!.length !== 2 || lv.shape!.length !== 2 || !encLatent.every((d) => d === encLatent[0])) {
     fail(`${encName}: outputs ${fmt(mu)} and ${fmt(lv)} must both be [batch, latent] with the same latent size`);
   }
-  const latent = latentDims[0];
-  if (z.length !== 2 || latentDims.length === 0) fail(`${decName}: input ${fmt(dec.inputs[0])} does not take the encoder's ${latent}-D latent points [batch, ${latent}]`);
-  if (isFixed(z[1]) && z[1] !== latent) fail(`${decName}: input ${fmt(dec.inputs[0])} does not take the encoder's ${latent}-D latent points [batch, ${latent}]`);
+  const latent = encLatent[0] ?? (isFixed(z[1]) ? z[1] : fail(`${encName}, ${decName}: no fixed latent size in ${fmt(mu)}, ${fmt(lv)}, ${fmt(dec.inputs[0])}`));
+  if (z.length !== 2 || (isFixed(z[1]) && z[1] !== latent)) fail(`${decName}: input ${fmt(dec.inputs[0])} does not take the encoder's ${latent}-D latent points [batch, ${latent}]`);
   const y = dec.outputs[0].shape!;
   // symbolic image dimensions (PyTorch leaves some after a reshape) are checked when the graphs run
   if (y.length !== 4 || !y.slice(1).every((d, i) => !isFixed(d) || d === x[i + 1])) {

@@ -163,8 +163,8 @@ describe('vae import-onnx of the PyTorch fixture (seed article\'s classes, torch
     expect(worst).toBeLessThanOrEqual(0.5 / 255 + 1e-4);
   });
 
-  it('sample, reconstruct and interpolate run on the imported pair', async () => {
-    for (const args of [['sample', imported, '--n', '6'], ['reconstruct', imported, '--n', '3'], ['interpolate', imported, 'validation:0', 'validation:1', '--steps', '4']]) {
+  it('sample, reconstruct, interpolate and traverse run on the imported pair', async () => {
+    for (const args of [['sample', imported, '--n', '6'], ['reconstruct', imported, '--n', '3'], ['interpolate', imported, 'validation:0', 'validation:1', '--steps', '4'], ['traverse', imported, 'validation:2', '--steps', '3']]) {
       const r = await vae(...args);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^wrote /);
