@@ -4,8 +4,9 @@
  * run, served by `vae serve`'s server; the page loads it with onnxruntime-web (wasm) and the
  * decoding widget shows PyTorch's decoding of z = (0, 0) (each 8-bit pixel within one step), then
  * another image after a drag; no console errors, no failed requests. `vae export-site` of the run
- * holds the .onnx files and onnxruntime-web's binary. Skips only when /usr/bin/chromium is missing
- * outside CI (with CI=true it fails).
+ * holds the .onnx files and onnxruntime-web's binary. A page showing a trained (tfjs) run fetches
+ * none of onnxruntime-web until the ONNX run is picked. Skips only when /usr/bin/chromium is
+ * missing outside CI (with CI=true it fails).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
@@ -17,6 +18,10 @@ import { importOnnxPair } from '../../src/onnx/run.js';
 import { serveExplorer, type ExplorerHandle } from '../../src/server/server.js';
 import { exportSite } from '../../src/server/exportSite.js';
 import { transposeImages } from '../../src/onnx/layout.js';
+import { useBackend } from '../../src/engine/backend.js';
+import { MLP_400_20, fitModelToData } from '../../src/models/config.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/trainer.js';
+import { trainRun } from '../../src/train/trainRun.js';
 
 const skip = !haveChromium && !process.env.CI;
 if (skip) console.warn('test/e2e/onnx.test.ts: skipped: /usr/bin/chromium is missing (install it: bash scripts/system-deps.sh, as root)');
@@ -24,6 +29,7 @@ if (skip) console.warn('test/e2e/onnx.test.ts: skipped: /usr/bin/chromium is mis
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'onnx-torch');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-e2e-onnx-'));
 const runDir = path.join(tmp, 'torch-faces');
+const tfjsDir = path.join(tmp, 'faces-mlp');
 const cases = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'cases.json'), 'utf8')) as { z: number[][]; decoded: number[][] };
 
 let webRoot: string;
@@ -33,9 +39,15 @@ let server: ExplorerHandle;
 beforeAll(async () => {
   if (skip) return;
   await importOnnxPair({ encoder: path.join(FIXTURE, 'encoder.onnx'), decoder: path.join(FIXTURE, 'decoder.onnx'), out: runDir });
+  await useBackend('wasm');
+  await trainRun({
+    dir: tfjsDir, dataset: { name: 'faces', seed: 0, trainLimit: 128 },
+    model: fitModelToData(MLP_400_20, { height: 32, width: 32, channels: 3 }, { hidden: [16], latent: 2, likelihood: { kind: 'gaussian', sigma2: 1 } }),
+    options: { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 64, binarize: 'none', seed: 0 },
+  });
   webRoot = path.join(tmp, 'web');
   await buildExplorer(webRoot);
-  server = await serveExplorer({ runs: [runDir], port: 0, webRoot });
+  server = await serveExplorer({ runs: [runDir, tfjsDir], port: 0, webRoot });
   context = await launch(tmp);
 }, 600_000);
 
@@ -57,21 +69,27 @@ describe.skipIf(skip)('an imported ONNX run in the explorer (onnxruntime-web)', 
       if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
     });
     page.on('request', (r) => {
-      if (/ort-wasm[^/]*\.wasm|\.onnx$/.test(r.url())) ortRequests.push(r.url());
+      if (/ort-wasm|ort\.wasm|onnxModel|\.onnx$/.test(r.url())) ortRequests.push(r.url());
     });
-    await page.goto(`${server.url}?run=torch-faces&backend=wasm`);
+    // a trained run first: nothing of onnxruntime-web is fetched for it
+    await page.goto(`${server.url}?run=faces-mlp&backend=wasm`);
+    await page.waitForSelector('body[data-active-run="faces-mlp"]', { timeout: 120_000 });
+    await idle(page);
+    expect(ortRequests).toEqual([]);
+    await page.selectOption('#run-select', 'torch-faces');
     await page.waitForSelector('body[data-active-run="torch-faces"]', { timeout: 120_000 });
     await idle(page);
   }, 180_000);
 
   it('lists the run as an ONNX run and loads its graphs and onnxruntime-web\'s binary', async () => {
     const runs = (await (await fetch(`${server.url}api/runs`)).json()) as { name: string; model: { kind: string }; onnx?: { encoder: string } }[];
-    expect(runs.map((r) => [r.name, r.model.kind])).toEqual([['torch-faces', 'onnx']]);
+    expect(runs.map((r) => [r.name, r.model.kind])).toEqual([['torch-faces', 'onnx'], ['faces-mlp', 'mlp']]);
     expect(runs[0].onnx?.encoder).toBe('runs/torch-faces/encoder.onnx');
     expect(await page.textContent('#run-select')).toMatch(/torch-faces \(faces, onnx/);
     expect(ortRequests.some((u) => u.endsWith('/runs/torch-faces/encoder.onnx'))).toBe(true);
     expect(ortRequests.some((u) => u.endsWith('/runs/torch-faces/decoder.onnx'))).toBe(true);
     expect(ortRequests.some((u) => /ort-wasm[^/]*\.wasm$/.test(u))).toBe(true);
+    expect(ortRequests.some((u) => /onnxModel[^/]*\.js$/.test(u))).toBe(true);
   });
 
   it('the decoding widget shows PyTorch\'s decoding of z = (0, 0), and another image after a drag', async () => {
