@@ -7,7 +7,11 @@
  * script is a separate chunk and its ~14 MB WebAssembly binary (emitted by Vite into assets/) is
  * fetched only when an ONNX run is opened.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import { logImportanceWeights } from '../src/math/elbo.js';
+import { logMeanExp } from '../src/math/iwae.js';
+import type { Rng } from '../src/math/rng.js';
 import { sigmoidInPlace, transposeImages } from '../src/onnx/layout.js';
 import type { OnnxServed } from '../src/onnx/run.js';
 import type { RunSummary } from '../src/server/runs.js';
@@ -101,6 +105,12 @@ export class OnnxPageModel implements PageModel {
 
   /** The decoder's mean images, NHWC (sigmoid of the logits for Bernoulli runs). */
   async decode(z: Float32Array, count: number): Promise<Float32Array> {
+    const out = await this.decodeRaw(z, count);
+    return this.run.model.likelihood.kind === 'bernoulli' ? sigmoidInPlace(out) : out;
+  }
+
+  /** The decoder's outputs as they are (Gaussian means or Bernoulli logits), NHWC. */
+  private async decodeRaw(z: Float32Array, count: number): Promise<Float32Array> {
     const d = this.latent;
     const size = this.imageSize;
     const out = new Float32Array(count * size);
@@ -109,14 +119,42 @@ export class OnnxPageModel implements PageModel {
       const t = new this.ort.Tensor('float32', z.slice(s * d, (s + b) * d), [b, d]);
       const [y] = await this.runOne(this.decoder, this.spec.decoderIo.input, t, [this.spec.decoderIo.output]);
       const nhwc = this.spec.layout === 'NCHW' ? transposeImages(y, b, this.imageShape, false) : y;
-      out.set(this.run.model.likelihood.kind === 'bernoulli' ? sigmoidInPlace(nhwc) : nhwc, s * size);
+      out.set(nhwc, s * size);
     }
     return out;
   }
 
-  /** The IWAE estimator runs on tfjs tensors: not for ONNX runs (the anomaly view says so). */
-  scores(): Promise<{ negElbo: Float32Array; negLogPx: Float32Array }> {
-    return Promise.reject(new Error(`anomaly scores are not available for the ONNX run '${this.run.name}' (they need a tfjs model)`));
+  /**
+   * Per image: the K-sample −ELBO and −IWAE_K in nats, as LoadedModel.scores: the graphs run in
+   * onnxruntime-web (encoder once, decoder on all K·count draws z = mu + σ·eps), the log densities
+   * are src/math's (logImportanceWeights with the run's likelihood, prior N(0, I)). eps from `rng`
+   * in the order [sample, image, latent], as sampleEps draws them.
+   */
+  async scores(images: Float32Array, count: number, samples: number, rng: Rng): Promise<{ negElbo: Float32Array; negLogPx: Float32Array }> {
+    const D = this.latent;
+    const K = samples;
+    const x = images.subarray(0, count * this.imageSize);
+    const { mu, logvar } = await this.encode(x, count);
+    const eps = rng.normals(K * count * D);
+    const z = new Float32Array(eps.length);
+    for (let k = 0; k < K; k++) {
+      for (let i = 0; i < count * D; i++) z[k * count * D + i] = mu[i] + Math.exp(0.5 * logvar[i]) * eps[k * count * D + i];
+    }
+    const raw = await this.decodeRaw(z, K * count);
+    const [logw, elbo] = tf.tidy(() => {
+      const lw = logImportanceWeights({
+        x: tf.tensor(x, [count, ...this.imageShape]), mu: tf.tensor2d(mu, [count, D]), logvar: tf.tensor2d(logvar, [count, D]),
+        decode: () => tf.tensor(raw, [K * count, ...this.imageShape]), likelihood: this.run.model.likelihood, eps: tf.tensor(eps, [K, count, D]),
+      });
+      return [logMeanExp(lw, 0), tf.mean(lw, 0)];
+    });
+    try {
+      const [lp, el] = await Promise.all([logw.data(), elbo.data()]);
+      return { negElbo: (el as Float32Array).map((v) => -v), negLogPx: (lp as Float32Array).map((v) => -v) };
+    } finally {
+      logw.dispose();
+      elbo.dispose();
+    }
   }
 
   dispose(): void {

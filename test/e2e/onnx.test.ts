@@ -5,8 +5,10 @@
  * decoding widget shows PyTorch's decoding of z = (0, 0) (each 8-bit pixel within one step), then
  * another image after a drag; no console errors, no failed requests. `vae export-site` of the run
  * holds the .onnx files and onnxruntime-web's binary. A page showing a trained (tfjs) run fetches
- * none of onnxruntime-web until the ONNX run is picked. Skips only when /usr/bin/chromium is
- * missing outside CI (with CI=true it fails).
+ * none of onnxruntime-web until the ONNX run is picked. An MNIST MLP trained here, exported with
+ * `vae export`'s code and imported again, gives the MNIST views the same anomaly scores (−ELBO,
+ * same seeded draws) as the trained run itself. Skips only when /usr/bin/chromium is missing
+ * outside CI (with CI=true it fails).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
@@ -22,6 +24,8 @@ import { useBackend } from '../../src/engine/backend.js';
 import { MLP_400_20, fitModelToData } from '../../src/models/config.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/trainer.js';
 import { trainRun } from '../../src/train/trainRun.js';
+import { loadRunModel } from '../../src/train/run.js';
+import { exportOnnx } from '../../src/onnx/export.js';
 
 const skip = !haveChromium && !process.env.CI;
 if (skip) console.warn('test/e2e/onnx.test.ts: skipped: /usr/bin/chromium is missing (install it: bash scripts/system-deps.sh, as root)');
@@ -30,6 +34,8 @@ const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'onnx-torch');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-e2e-onnx-'));
 const runDir = path.join(tmp, 'torch-faces');
 const tfjsDir = path.join(tmp, 'faces-mlp');
+const mnistDir = path.join(tmp, 'mnist-mlp');
+const mnistOnnxDir = path.join(tmp, 'mnist-onnx');
 const cases = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'cases.json'), 'utf8')) as { z: number[][]; decoded: number[][] };
 
 let webRoot: string;
@@ -45,9 +51,21 @@ beforeAll(async () => {
     model: fitModelToData(MLP_400_20, { height: 32, width: 32, channels: 3 }, { hidden: [16], latent: 2, likelihood: { kind: 'gaussian', sigma2: 1 } }),
     options: { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 64, binarize: 'none', seed: 0 },
   });
+  // an MNIST run, and the same model exported to ONNX and imported again
+  await trainRun({
+    dir: mnistDir, dataset: { name: 'mnist', seed: 0, trainLimit: 500 },
+    model: fitModelToData(MLP_400_20, { height: 28, width: 28, channels: 1 }, { hidden: [32], latent: 2, likelihood: { kind: 'bernoulli' } }),
+    options: { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 64, binarize: 'dynamic', seed: 0 },
+  });
+  const { run, vae } = await loadRunModel(mnistDir);
+  const bytes = exportOnnx(run.model, vae.encoder, vae.decoder);
+  vae.dispose();
+  fs.writeFileSync(path.join(tmp, 'm-enc.onnx'), bytes.encoder);
+  fs.writeFileSync(path.join(tmp, 'm-dec.onnx'), bytes.decoder);
+  await importOnnxPair({ encoder: path.join(tmp, 'm-enc.onnx'), decoder: path.join(tmp, 'm-dec.onnx'), out: mnistOnnxDir });
   webRoot = path.join(tmp, 'web');
   await buildExplorer(webRoot);
-  server = await serveExplorer({ runs: [runDir, tfjsDir], port: 0, webRoot });
+  server = await serveExplorer({ runs: [runDir, tfjsDir, mnistDir, mnistOnnxDir], port: 0, webRoot });
   context = await launch(tmp);
 }, 600_000);
 
@@ -83,7 +101,7 @@ describe.skipIf(skip)('an imported ONNX run in the explorer (onnxruntime-web)', 
 
   it('lists the run as an ONNX run and loads its graphs and onnxruntime-web\'s binary', async () => {
     const runs = (await (await fetch(`${server.url}api/runs`)).json()) as { name: string; model: { kind: string }; onnx?: { encoder: string } }[];
-    expect(runs.map((r) => [r.name, r.model.kind])).toEqual([['torch-faces', 'onnx'], ['faces-mlp', 'mlp']]);
+    expect(runs.map((r) => [r.name, r.model.kind])).toEqual([['torch-faces', 'onnx'], ['faces-mlp', 'mlp'], ['mnist-mlp', 'mlp'], ['mnist-onnx', 'onnx']]);
     expect(runs[0].onnx?.encoder).toBe('runs/torch-faces/encoder.onnx');
     expect(await page.textContent('#run-select')).toMatch(/torch-faces \(faces, onnx/);
     expect(ortRequests.some((u) => u.endsWith('/runs/torch-faces/encoder.onnx'))).toBe(true);
@@ -122,6 +140,23 @@ describe.skipIf(skip)('an imported ONNX run in the explorer (onnxruntime-web)', 
   it('the sampling and mapping widgets run on it too, with no console errors or failed requests', async () => {
     for (const w of ['sampling', 'mapping']) await page.waitForSelector(`section[data-widget="${w}"][data-ready="torch-faces"]`);
     await idle(page);
+    expect(problems).toEqual([]);
+  });
+
+  it('an MNIST model exported and imported again gives the MNIST views the anomaly scores of the trained run', async () => {
+    const sel = 'section[data-widget="anomaly"]';
+    const scoresOf = async (name: string): Promise<[number, number][]> => {
+      await page.selectOption('#run-select', name);
+      await page.waitForSelector(`body[data-active-run="${name}"]`);
+      await page.waitForSelector(`${sel}[data-ready="${name}"]`, { timeout: 120_000 });
+      for (const w of ['latent-scatter', 'manifold']) await page.waitForSelector(`section[data-widget="${w}"][data-ready="${name}"]`);
+      return page.$$eval(`${sel} canvas[data-score]`, (cs) => cs.map((c) => [Number((c as HTMLElement).dataset.test), Number((c as HTMLElement).dataset.score)] as [number, number]));
+    };
+    const a = await scoresOf('mnist-mlp');
+    const b = await scoresOf('mnist-onnx');
+    expect(a).toHaveLength(24);
+    expect(b.map(([i]) => i)).toEqual(a.map(([i]) => i));
+    for (let k = 0; k < a.length; k++) expect(Math.abs(b[k][1] - a[k][1])).toBeLessThan(0.01);
     expect(problems).toEqual([]);
   });
 
