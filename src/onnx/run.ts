@@ -60,6 +60,7 @@ export interface OnnxRunJson {
   decoder: OnnxGraphInfo;
   /** The data the images are like (named at import), or null: `SPLIT:INDEX` inputs need one. */
   dataset: DatasetSpec | null;
+  /** Base names of the imported files (not their paths: run.json is served and exported with the site). */
   importedFrom: { encoder: string; decoder: string };
   createdAt: string;
 }
@@ -228,7 +229,7 @@ export async function importOnnxPair(o: ImportOptions): Promise<{ run: OnnxRunJs
     encoder: graph(enc.sig, ENCODER_FILE),
     decoder: graph(dec.sig, DECODER_FILE),
     dataset: o.dataset === undefined ? guessDataset(pair.model) : o.dataset,
-    importedFrom: { encoder: path.resolve(o.encoder), decoder: path.resolve(o.decoder) },
+    importedFrom: { encoder: path.basename(o.encoder), decoder: path.basename(o.decoder) },
     createdAt: new Date().toISOString(),
   };
   const note = o.check ? await o.check(run, enc.bytes, dec.bytes) : null;
