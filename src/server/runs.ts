@@ -119,6 +119,7 @@ function summariseOnnx(r: ServedRun): RunSummary {
     // no dataset named at import: 'folder' (images of their own kind; no dataset-specific views)
     dataset: run.dataset ?? { name: 'folder' },
     model: run.model,
+    // not trained here: neutral training fields (no history, no epochs); `onnx` below says what it is
     training: { epochs: 1, batchSize: 1, learningRate: 1, beta: 1, kl: 'analytic', binarize: 'none', seed: 0 } as RunJson['training'],
     history: [],
     bestEpoch: null,
