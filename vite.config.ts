@@ -18,6 +18,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
   },
   worker: { format: 'es' },
+  // onnxruntime-web finds its .wasm through import.meta.url: keep it out of the dev pre-bundling
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: {
     host: '127.0.0.1',
     proxy: { '/api': api, '/runs': api, '/wasm': api },

@@ -25,6 +25,8 @@ export class LoadedModel {
   ) {}
 
   static async load(run: RunSummary): Promise<LoadedModel> {
+    // an imported ONNX run: onnxruntime-web, fetched only now (web/onnxModel.ts; same public interface)
+    if (run.onnx) return (await (await import('./onnxModel.js')).OnnxPageModel.load(run)) as unknown as LoadedModel;
     const [encoder, decoder, prior] = await Promise.all([tf.loadLayersModel(run.urls.encoder), tf.loadLayersModel(run.urls.decoder), fetchPrior(run)]);
     const m = new LoadedModel(run, encoder, decoder);
     m.prior = prior;

@@ -1,11 +1,9 @@
 /** `vae decode RUN --z "x,y;x,y"`: decodes given latent points into a PNG. */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { decodeZ } from '../analysis/generate.js';
-import { loadRunModel } from '../train/run.js';
-import { action, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
-
+import { openInferenceRun } from '../onnx/runtime.js';
 import { parseJson, readRegularFile } from '../data/files.js';
+import { action, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
 
 /** At most this many points per decode (as `vae sample --n`), and this many bytes of --z-file. */
 const MAX_POINTS = 10000;
@@ -54,16 +52,16 @@ export function registerDecode(program: Command): void {
       if (!o.z && !o.zFile) throw new UserError('give latent points with --z "x,y;x,y" or --z-file FILE');
       const out = defaultOut(dir, 'decoded.png', o.out);
       await startBackend(o.backend, true);
-      const { vae } = await loadRunModel(dir);
+      const { model } = await openInferenceRun(dir);
       try {
-        const d = vae.config.latent;
+        const d = model.latent;
         const text = o.zFile ? readRegularFile(o.zFile, MAX_Z_FILE_BYTES, o.zFile).toString('utf8') : o.z!;
         const z = parseZList(text, d, o.zFile ?? '--z');
         const n = z.length / d;
-        writeGridPng(out, decodeZ(vae, z, n), n, vae.imageShape, { cols: o.cols });
+        writeGridPng(out, await model.decode(z, n), n, model.imageShape, { cols: o.cols });
         process.stdout.write(`wrote ${out} (${n} images)\n`);
       } finally {
-        vae.dispose();
+        await model.dispose();
       }
     }));
 }

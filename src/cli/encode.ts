@@ -1,7 +1,6 @@
 /** `vae encode RUN INPUT...`: mu and sigma of q(z|x) per image, as CSV or JSON. */
 import type { Command } from 'commander';
-import { chooseEvaluator } from '../train/evaluate.js';
-import { loadRunModel } from '../train/run.js';
+import { openInferenceRun } from '../onnx/runtime.js';
 import { writeFileAtomic } from '../train/files.js';
 import { action, checkOutputFile, choiceOption, startBackend } from './common.js';
 import { resolveInputs } from './inputs.js';
@@ -20,11 +19,11 @@ export function registerEncode(program: Command): void {
     .action(action(async (dir: string, refs: string[], o: EncodeOptions) => {
       if (o.out) checkOutputFile(o.out, [`.${o.format}`]);
       await startBackend(o.backend, true);
-      const { run, vae } = await loadRunModel(dir);
+      const { run, model } = await openInferenceRun(dir);
       try {
         const { names, images } = await resolveInputs(run, refs);
-        const { mu, logvar } = chooseEvaluator(vae).encode(images, names.length);
-        const d = vae.config.latent;
+        const { mu, logvar } = await model.encode(images, names.length);
+        const d = model.latent;
         const rows = names.map((name, i) => ({
           input: name,
           mu: Array.from(mu.subarray(i * d, (i + 1) * d)),
@@ -40,7 +39,7 @@ export function registerEncode(program: Command): void {
         if (o.out) writeFileAtomic(o.out, text);
         else process.stdout.write(text);
       } finally {
-        vae.dispose();
+        await model.dispose();
       }
     }));
 }

@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { loadDataset, specFit } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { readImageFile } from '../data/image.js';
-import type { RunJson } from '../train/run.js';
+import type { InputsRun } from '../onnx/runtime.js';
 import { prepareEvalImages } from '../train/trainer.js';
 
 export interface NamedImages {
@@ -19,7 +19,7 @@ export interface NamedImages {
 
 const SPLIT_REF = /^(train|validation|test):(\d+)$/;
 
-export async function resolveInputs(run: RunJson, refs: string[]): Promise<NamedImages> {
+export async function resolveInputs(run: InputsRun, refs: string[]): Promise<NamedImages> {
   const [h, w, c] = [run.model.height, run.model.width, run.model.channels];
   const size = h * w * c;
   const images = new Float32Array(refs.length * size);
@@ -28,6 +28,7 @@ export async function resolveInputs(run: RunJson, refs: string[]): Promise<Named
     const ref = refs[i];
     const m = SPLIT_REF.exec(ref);
     if (m && !fs.existsSync(ref)) {
+      if (!run.dataset) throw new UserError(`${ref}: this run names no dataset (an ONNX run imported without --dataset); give PNG files`);
       data ??= await loadDataset(run.dataset);
       const set = m[1] === 'train' ? data.train : m[1] === 'test' ? data.test : data.validation;
       if (!set) throw new UserError(`${ref}: dataset ${data.name} has no ${m[1]} split`);
@@ -37,8 +38,8 @@ export async function resolveInputs(run: RunJson, refs: string[]): Promise<Named
       images.set(prepared, i * size);
     } else {
       if (!fs.existsSync(ref)) throw new UserError(`${ref}: no such file (give an image file or SPLIT:INDEX such as validation:3)`);
-      if (run.dataset.name === 'csv') throw new UserError(`${ref}: a CSV run takes SPLIT:INDEX inputs (rows of its data), not image files`);
-      const img = await readImageFile(ref, { height: h, width: w, channels: c as 1 | 3, fit: specFit(run.dataset) });
+      if (run.dataset?.name === 'csv') throw new UserError(`${ref}: a CSV run takes SPLIT:INDEX inputs (rows of its data), not image files`);
+      const img = await readImageFile(ref, { height: h, width: w, channels: c as 1 | 3, fit: run.dataset ? specFit(run.dataset) : 'cover' });
       images.set(img.data, i * size);
     }
   }

@@ -1,8 +1,7 @@
 /** `vae interpolate RUN A B`: decodes the straight line (or the spherical path) between the encodings of two inputs. */
 import type { Command } from 'commander';
-import { decodeZ, encodeImages } from '../analysis/generate.js';
 import { interpolate, type InterpolationMethod } from '../analysis/interpolate.js';
-import { loadRunModel } from '../train/run.js';
+import { openInferenceRun } from '../onnx/runtime.js';
 import { action, choiceOption, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
 import { resolveInputs } from './inputs.js';
 
@@ -24,23 +23,23 @@ export function registerInterpolate(program: Command): void {
     .action(action(async (dir: string, from: string, to: string, o: InterpolateOptions) => {
       const out = defaultOut(dir, 'interpolation.png', o.out);
       await startBackend(o.backend, true);
-      const { run, vae } = await loadRunModel(dir);
+      const { run, model } = await openInferenceRun(dir);
       try {
         const { images } = await resolveInputs(run, [from, to]);
-        const { mu } = encodeImages(vae, images, 2);
-        const d = vae.config.latent;
+        const { mu } = await model.encode(images, 2);
+        const d = model.latent;
         const z = interpolate(o.method, mu.subarray(0, d), mu.subarray(d, 2 * d), o.steps);
-        const decoded = decodeZ(vae, z, o.steps);
+        const decoded = await model.decode(z, o.steps);
         const size = images.length / 2;
         // strip: original A, the decoded path, original B
         const strip = new Float32Array((o.steps + 2) * size);
         strip.set(images.subarray(0, size), 0);
         strip.set(decoded, size);
         strip.set(images.subarray(size), (o.steps + 1) * size);
-        writeGridPng(out, strip, o.steps + 2, vae.imageShape, { cols: o.steps + 2 });
+        writeGridPng(out, strip, o.steps + 2, model.imageShape, { cols: o.steps + 2 });
         process.stdout.write(`wrote ${out} (input, ${o.steps} decoded points on the ${o.method === 'slerp' ? 'spherical' : 'straight'} path, input)\n`);
       } finally {
-        vae.dispose();
+        await model.dispose();
       }
     }));
 }

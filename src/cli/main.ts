@@ -23,6 +23,8 @@ import { registerDenoise } from './denoise.js';
 import { registerGradvar } from './gradvar.js';
 import { registerExportSite } from './exportSite.js';
 import { registerFactors } from './factors.js';
+import { registerExport } from './export.js';
+import { registerImportOnnx } from './importOnnx.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -50,6 +52,8 @@ export function buildProgram(): Command {
   registerGradvar(program);
   registerExportSite(program);
   registerFactors(program);
+  registerExport(program);
+  registerImportOnnx(program);
   // bad arguments exit with status 2 (commander's default is 1); --help and --version exit 0
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride((err: CommanderError) => {

@@ -1,7 +1,6 @@
 /** `vae reconstruct RUN`: originals next to their reconstructions (decoded encoder means). */
 import type { Command } from 'commander';
-import { reconstructImages } from '../analysis/generate.js';
-import { loadRunModel } from '../train/run.js';
+import { openInferenceRun } from '../onnx/runtime.js';
 import { action, choiceOption, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
 import { resolveInputs } from './inputs.js';
 
@@ -20,22 +19,22 @@ export function registerReconstruct(program: Command): void {
     .action(action(async (dir: string, refs: string[], o: ReconstructOptions) => {
       const out = defaultOut(dir, 'reconstructions.png', o.out);
       await startBackend(o.backend, true);
-      const { run, vae } = await loadRunModel(dir);
+      const { run, model } = await openInferenceRun(dir);
       try {
         const list = refs.length > 0 ? refs : Array.from({ length: o.n }, (_, i) => `${o.split}:${i}`);
         const { images } = await resolveInputs(run, list);
         const n = list.length;
-        const recon = reconstructImages(vae, images, n);
+        const recon = await model.decode((await model.encode(images, n)).mu, n);
         const size = images.length / n;
         const pairs = new Float32Array(2 * n * size);
         for (let i = 0; i < n; i++) {
           pairs.set(images.subarray(i * size, (i + 1) * size), 2 * i * size);
           pairs.set(recon.subarray(i * size, (i + 1) * size), (2 * i + 1) * size);
         }
-        writeGridPng(out, pairs, 2 * n, vae.imageShape, { cols: Math.min(2 * n, 8) });
+        writeGridPng(out, pairs, 2 * n, model.imageShape, { cols: Math.min(2 * n, 8) });
         process.stdout.write(`wrote ${out} (${n} originals, each followed by its reconstruction)\n`);
       } finally {
-        vae.dispose();
+        await model.dispose();
       }
     }));
 }

@@ -1,7 +1,6 @@
 /** `vae sample RUN`: z ~ N(0, I), decoded into a grid PNG, with the z values. */
 import type { Command } from 'commander';
-import { sampleImages } from '../analysis/generate.js';
-import { loadRunModel } from '../train/run.js';
+import { openInferenceRun } from '../onnx/runtime.js';
 import { writeFileAtomic } from '../train/files.js';
 import { action, checkOutputFile, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
 
@@ -22,17 +21,17 @@ export function registerSample(program: Command): void {
       const out = defaultOut(dir, `samples-s${o.seed}.png`, o.out);
       const zOut = checkOutputFile(out.replace(/\.png$/i, '') + '.z.json', ['.json'], 'the z values next to --out');
       await startBackend(o.backend, true);
-      const { vae } = await loadRunModel(dir);
+      const { model } = await openInferenceRun(dir);
       try {
-        const { z, images } = sampleImages(vae, o.n, o.seed);
-        writeGridPng(out, images, o.n, vae.imageShape, { cols: o.cols ?? (o.n === 24 ? 6 : undefined) });
-        const d = vae.config.latent;
+        const { z, images } = await model.sample(o.n, o.seed);
+        writeGridPng(out, images, o.n, model.imageShape, { cols: o.cols ?? (o.n === 24 ? 6 : undefined) });
+        const d = model.latent;
         const zs = Array.from({ length: o.n }, (_, i) => Array.from(z.subarray(i * d, (i + 1) * d)));
         writeFileAtomic(zOut, JSON.stringify({ seed: o.seed, z: zs }) + '\n');
         if (o.json) printJson({ image: out, seed: o.seed, z: zs });
         else process.stdout.write(`wrote ${out} (${o.n} samples) and ${out.replace(/\.png$/i, '')}.z.json\n`);
       } finally {
-        vae.dispose();
+        await model.dispose();
       }
     }));
 }

@@ -1,9 +1,8 @@
 /** `vae traverse RUN INPUT`: varies latent dimensions one at a time around an input's encoding (grid PNG). */
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { decodeZ, encodeImages } from '../analysis/generate.js';
 import { linspace, traverseLatent } from '../analysis/traverse.js';
-import { loadRunModel } from '../train/run.js';
+import { openInferenceRun } from '../onnx/runtime.js';
 import { action, defaultOut, intOption, startBackend, writeGridPng } from './common.js';
 import { resolveInputs } from './inputs.js';
 
@@ -46,21 +45,21 @@ export function registerTraverse(program: Command): void {
       const [lo, hi] = parseRange(o.range);
       const out = defaultOut(dir, 'traversal.png', o.out);
       await startBackend(o.backend, true);
-      const { run, vae } = await loadRunModel(dir);
+      const { run, model } = await openInferenceRun(dir);
       try {
-        const latent = vae.config.latent;
+        const latent = model.latent;
         const dims = o.dim !== undefined ? parseDims(o.dim, latent, '--dim') : parseDims(o.dims ?? 'all', latent, '--dims');
         const { images } = await resolveInputs(run, [input]);
-        const { mu } = encodeImages(vae, images, 1);
+        const { mu } = await model.encode(images, 1);
         const values = linspace(lo, hi, o.steps);
         const z = traverseLatent(mu, dims, values);
         const n = dims.length * o.steps;
-        const decoded = decodeZ(vae, z, n);
-        writeGridPng(out, decoded, n, vae.imageShape, { cols: o.steps });
+        const decoded = await model.decode(z, n);
+        writeGridPng(out, decoded, n, model.imageShape, { cols: o.steps });
         process.stdout.write(`wrote ${out}: ${dims.length} row(s) (dimension ${dims.length > 8 ? `${dims[0]}..${dims[dims.length - 1]}` : dims.join(', ')}) ` +
           `× ${o.steps} values from ${lo} to ${hi}; base point: the encoder mean of ${input}\n`);
       } finally {
-        vae.dispose();
+        await model.dispose();
       }
     }));
 }

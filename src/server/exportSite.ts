@@ -8,6 +8,7 @@
  *   runs/NAME/encoder/model.json  and the weight files its manifest names; the same for decoder/
  *   runs/NAME/testset.bin         MNIST-like runs: the labelled test images (testsetFormat.ts)
  *   runs/NAME/prior-eN.json       mixture-prior runs: the prior file run.json names
+ *   runs/NAME/encoder.onnx        imported ONNX runs: their two graphs (and decoder.onnx) instead of encoder/, decoder/
  * The folder is built under a temporary name next to `out` and renamed into place at the end, so
  * a failure leaves nothing behind and an existing folder is replaced only when `force` is set.
  */
@@ -19,6 +20,7 @@ import { checkModelJson, parseJsonText, readFileChecked } from '../train/checkpo
 import { nameRuns, summarise, type RunSummary } from './runs.js';
 import { defaultWebRoot, wasmDir } from './server.js';
 import { testSetBytes } from './testset.js';
+import { ONNX_FILES } from '../onnx/serve.js';
 
 export interface ExportOptions {
   /** Run folders to include (each must hold a trained model). */
@@ -134,13 +136,13 @@ function plan(o: ExportOptions): { summaries: RunSummary[]; dirs: Map<string, st
 }
 
 /** Copies the built page: regular files and folders only, no dotfiles (the server does not serve them either). */
-function copyTree(from: string, to: string, files: string[], prefix: string): void {
+function copyTree(from: string, to: string, files: string[], prefix: string, skip: (rel: string) => boolean = () => false): void {
   fs.mkdirSync(to, { recursive: true });
   for (const d of fs.readdirSync(from, { withFileTypes: true })) {
     if (d.name.startsWith('.')) continue;
     const src = path.join(from, d.name);
-    if (d.isDirectory()) copyTree(src, path.join(to, d.name), files, `${prefix}${d.name}/`);
-    else if (d.isFile()) {
+    if (d.isDirectory()) copyTree(src, path.join(to, d.name), files, `${prefix}${d.name}/`, skip);
+    else if (d.isFile() && !skip(`${prefix}${d.name}`)) {
       fs.copyFileSync(src, path.join(to, d.name));
       files.push(`${prefix}${d.name}`);
     }
@@ -169,7 +171,9 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
     files.push(rel);
   };
   try {
-    copyTree(webRoot, tmp, files, '');
+    // onnxruntime-web's ~14 MB binary only when an ONNX run is included
+    const onnx = summaries.some((s) => s.onnx);
+    copyTree(webRoot, tmp, files, '', (rel) => !onnx && /^assets\/ort-wasm[^/]*\.wasm$/.test(rel));
     const wasm = wasmDir();
     for (const f of fs.readdirSync(wasm)) if (f.endsWith('.wasm')) copy(`wasm/${f}`, path.join(wasm, f));
     for (const s of summaries) {
@@ -184,7 +188,8 @@ export async function exportSite(o: ExportOptions): Promise<ExportResult> {
       runCopy('run.json', path.join(dir, 'run.json'));
       if (s.urls.latentGrid) runCopy('latent-grid.json', path.join(dir, 'latent-grid.json'));
       if (s.urls.factors) runCopy('factors.json', path.join(dir, 'factors.json'));
-      for (const part of ['encoder', 'decoder']) {
+      if (s.onnx) for (const f of ONNX_FILES) runCopy(f, path.join(dir, f));
+      else for (const part of ['encoder', 'decoder']) {
         const m = modelFiles(dir, part);
         copy(`${base}/${part}/model.json`, m.modelJson);
         copy(`${base}/${part}/${m.weightsName}`, m.weights);

@@ -9,19 +9,23 @@ import { latentGridFile, readRun, runFile, type RunJson } from '../train/run.js'
 import { priorFileName } from '../train/priorFile.js';
 import { hasTestSet } from './testsetFormat.js';
 import { vaeCommand } from '../command.js';
+import { isOnnxRunDir, onnxServed, readOnnxRun, type OnnxModelInfo, type OnnxServed } from '../onnx/run.js';
 
 export interface ServedRun {
   /** URL name: the folder's base name, made unique and URL-safe. */
   name: string;
   /** Absolute path of the run folder. */
   dir: string;
+  /** An imported ONNX run (src/onnx/run.ts), found when the runs were named. */
+  onnx?: boolean;
 }
 
 /** What `GET /api/runs` says about one run (read fresh on every request: runs may be training). */
 export interface RunSummary {
   name: string;
   dataset: RunJson['dataset'];
-  model: RunJson['model'];
+  /** The model config; an imported ONNX run's says `kind: 'onnx'` (sizes and likelihood only). */
+  model: RunJson['model'] | OnnxModelInfo;
   training: RunJson['training'];
   history: RunJson['history'];
   bestEpoch: number | null;
@@ -39,6 +43,8 @@ export interface RunSummary {
     /** factors.json (`vae factors` on a faces run): R², MIG and DCI of the codes, when present. */
     factors?: string | null;
   };
+  /** An imported ONNX run (src/onnx/run.ts): its graphs, loaded in the page with onnxruntime-web; encoder/decoder URLs above are unused. */
+  onnx?: OnnxServed;
 }
 
 /** The prior file a run's run.json names (mixture prior, best epoch), or null; whether it exists is not checked. */
@@ -60,12 +66,14 @@ export function nameRuns(dirs: string[]): ServedRun[] {
   const used = new Set<string>();
   return dirs.map((d) => {
     const dir = path.resolve(d);
-    readRun(dir); // throws a UserError naming the problem
+    const onnx = isOnnxRunDir(dir);
+    if (onnx) readOnnxRun(dir);
+    else readRun(dir); // throws a UserError naming the problem
     const base = path.basename(dir).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'run';
     let name = base;
     for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
     used.add(name);
-    return { name, dir };
+    return onnx ? { name, dir, onnx } : { name, dir };
   });
 }
 
@@ -74,6 +82,7 @@ const hasModelFiles = (dir: string): boolean =>
 
 /** The summary of one run; a run folder that became unreadable throws a UserError. */
 export function summarise(r: ServedRun): RunSummary {
+  if (r.onnx) return summariseOnnx(r);
   const run = readRun(r.dir);
   const base = `runs/${encodeURIComponent(r.name)}`;
   const hasLatentGrid = fs.existsSync(latentGridFile(r.dir));
@@ -124,6 +133,30 @@ export function summariseAll(runs: ServedRun[]): (RunSummary | BrokenRun)[] {
 /** A message with the run folder's absolute path (and any other absolute path) removed. */
 export function withoutPaths(message: string, r: ServedRun): string {
   return message.split(r.dir + path.sep).join('').split(r.dir).join(r.name).replace(/(^|[\s('"])\/[^\s:'")]+/g, '$1…');
+}
+
+/** The summary of an imported ONNX run: no training history; its graphs in `onnx`. */
+function summariseOnnx(r: ServedRun): RunSummary {
+  const run = readOnnxRun(r.dir);
+  const base = `runs/${encodeURIComponent(r.name)}`;
+  const onnx = onnxServed(run, base);
+  const hasModel = fs.existsSync(path.join(r.dir, 'encoder.onnx')) && fs.existsSync(path.join(r.dir, 'decoder.onnx'));
+  return {
+    name: r.name,
+    // no dataset named at import: 'folder' (images of their own kind; no dataset-specific views)
+    dataset: run.dataset ?? { name: 'folder' },
+    model: run.model,
+    // not trained here: neutral training fields (no history, no epochs); `onnx` below says what it is
+    training: { epochs: 1, batchSize: 1, learningRate: 1, beta: 1, kl: 'analytic', binarize: 'none', seed: 0 } as RunJson['training'],
+    history: [],
+    bestEpoch: null,
+    epochsDone: 0,
+    status: 'done',
+    hasModel,
+    hasLatentGrid: false,
+    urls: { run: `${base}/run.json`, encoder: onnx.encoder, decoder: onnx.decoder, latentGrid: null, testset: run.dataset && hasTestSet(run.dataset) ? `${base}/testset.bin` : null, prior: null },
+    onnx,
+  };
 }
 
 /** Throws unless at least one run is given. */

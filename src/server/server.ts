@@ -7,6 +7,7 @@
  *   GET /wasm/*.wasm              tfjs's WebAssembly binaries, for the browser's wasm backend
  *   GET /runs/NAME/testset.bin    MNIST-like runs: up to 2000 labelled test images (testsetFormat.ts)
  *   GET /runs/NAME/prior-eN.json  mixture-prior runs: the prior file run.json names (best epoch N)
+ *   GET /runs/NAME/encoder.onnx   imported ONNX runs: their two graphs (and decoder.onnx)
  * Every other path is a 404; paths that try to leave a folder are a 400. It binds 127.0.0.1 unless
  * told otherwise.
  */
@@ -24,6 +25,7 @@ import { nameRuns, priorFileOf, summariseAll, withoutPaths, type ServedRun } fro
 import { testSetBytes } from './testset.js';
 import { hasTestSet } from './testsetFormat.js';
 import { sendStatic, StaticError } from './static.js';
+import { ONNX_FILE, readOnnxRun } from '../onnx/serve.js';
 
 export interface ExplorerOptions {
   /** Run folders to serve. */
@@ -124,6 +126,10 @@ const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 function runFilePath(run: ServedRun, rest: string[]): string {
   const p = rest.join('/');
   if (p === 'run.json' || p === 'latent-grid.json' || p === 'factors.json') return inside(run.dir, rest);
+  if (run.onnx) {
+    if (rest.length === 1 && ONNX_FILE.test(p)) return inside(run.dir, rest);
+    throw new HttpError(404, `not served: ${p} (an ONNX run serves run.json, encoder.onnx and decoder.onnx)`);
+  }
   // a mixture prior: only the file run.json names (not older epochs' or state/'s)
   if (rest.length === 1 && /^prior-e\d+\.json$/.test(p) && p === priorFileOf(readRun(run.dir))) return inside(run.dir, rest);
   if (rest.length === 2 && (rest[0] === 'encoder' || rest[0] === 'decoder')) {
@@ -172,8 +178,8 @@ async function sendFile(res: http.ServerResponse, root: string, file: string, he
 
 /** testset.bin of an MNIST-like run (built from its dataset spec once per process). */
 async function sendTestSet(res: http.ServerResponse, run: ServedRun, head: boolean): Promise<void> {
-  const spec = readRun(run.dir).dataset;
-  if (!hasTestSet(spec)) throw new HttpError(404, `run '${run.name}' has no test set (only MNIST-like runs do)`);
+  const spec = run.onnx ? readOnnxRun(run.dir).dataset : readRun(run.dir).dataset;
+  if (!spec || !hasTestSet(spec)) throw new HttpError(404, `run '${run.name}' has no test set (only MNIST-like runs do)`);
   const bytes = await testSetBytes(spec);
   res.writeHead(200, { 'Content-Type': TYPES['.bin'], 'Content-Length': bytes.length, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
   res.end(head ? undefined : bytes);

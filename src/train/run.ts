@@ -138,6 +138,7 @@ export function trainOptionsProblem(t: Record<string, unknown>): string | null {
 export function parseRunJson(text: string, file: string): RunJson {
   const run = parseJsonText(text, file) as RunJson;
   const bad = (what: string): UserError => new UserError(`${file}: ${what}`);
+  if (isObject(run) && (run as { format: unknown }).format === 'onnx') throw bad('an imported ONNX run: this command needs a run trained by vae-ts (ONNX runs work with sample, decode, encode, reconstruct, interpolate, traverse, serve and export-site)');
   if (!isObject(run) || run.format !== RUN_FORMAT) throw bad(`not a vae-ts run file (format field is not '${RUN_FORMAT}')`);
   if (run.version !== 1) throw bad(`run format version ${JSON.stringify(run.version)} is not supported (this vae-ts reads version 1)`);
   try {
