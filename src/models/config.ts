@@ -10,6 +10,7 @@
  */
 import { UserError } from '../errors.js';
 import type { PriorConfig } from '../math/prior.js';
+import type { InitScheme } from './init.js';
 
 export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' };
 export type Activation = 'relu' | 'tanh' | 'leakyRelu';
@@ -25,6 +26,8 @@ export interface ConvModelConfig {
   likelihood: LikelihoodConfig;
   /** p(z): absent or standard = N(0, I); gmm = a learnable mixture of K Gaussians (src/math/prior.ts). */
   prior?: PriorConfig;
+  /** Weight initialisation (src/models/init.ts); absent = 'glorot' (runs made before the option). */
+  init?: InitScheme;
 }
 
 export interface MlpModelConfig {
@@ -39,6 +42,8 @@ export interface MlpModelConfig {
   likelihood: LikelihoodConfig;
   /** p(z): absent or standard = N(0, I); gmm = a learnable mixture of K Gaussians (src/math/prior.ts). */
   prior?: PriorConfig;
+  /** Weight initialisation (src/models/init.ts); absent = 'glorot' (runs made before the option). */
+  init?: InitScheme;
 }
 
 export type ModelConfig = ConvModelConfig | MlpModelConfig;
@@ -98,6 +103,7 @@ export function validateModelConfig(c: unknown): ModelConfig {
     need(typeof p === 'object' && p !== null && (p.kind === 'standard' || (p.kind === 'gmm' && isPosInt(p.components))),
       "prior must be { kind: 'standard' } or { kind: 'gmm', components: K } with K a positive integer");
   }
+  if (o.init !== undefined) need(o.init === 'glorot' || o.init === 'pytorch', `init must be 'glorot' or 'pytorch' (got ${JSON.stringify(o.init)})`);
   if (o.kind === 'conv') {
     const f = o.filters;
     need(Array.isArray(f) && f.length > 0 && f.every(isPosInt), 'filters must be a non-empty list of positive integers');
@@ -115,7 +121,8 @@ export function validateModelConfig(c: unknown): ModelConfig {
 /** Human-readable one-line description, e.g. for the start of `vae train`. */
 export function describeModel(c: ModelConfig): string {
   const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2})` : 'Bernoulli') +
-    (c.prior?.kind === 'gmm' ? `, mixture prior of ${c.prior.components} Gaussians` : '');
+    (c.prior?.kind === 'gmm' ? `, mixture prior of ${c.prior.components} Gaussians` : '') +
+    (c.init ? `, ${c.init} init` : '');
   const shape = `${c.channels}x${c.height}x${c.width}`;
   if (c.kind === 'conv') return `conv VAE ${shape}, filters ${c.filters.join('/')}, latent ${c.latent}, ${lik}`;
   return `MLP VAE ${c.height * c.width * c.channels}-${c.hidden.join('-')}-${c.latent} (${c.activation}), ${lik}`;
@@ -128,6 +135,7 @@ export interface ModelOverrides {
   activation?: Activation;
   likelihood?: LikelihoodConfig;
   prior?: PriorConfig;
+  init?: InitScheme;
 }
 
 /**
@@ -154,5 +162,6 @@ export function fitModelToData(
     };
     if (overrides.prior && overrides.prior.kind !== 'standard') config.prior = overrides.prior;
   }
+  if (overrides.init) config.init = overrides.init;
   return validateModelConfig(config);
 }
