@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { estimateLogPx } from '../src/math/iwae.js';
+import { likelihoodMean } from '../src/math/likelihood.js';
 import { GmmPrior, type GmmParams } from '../src/math/prior.js';
 import type { Rng } from '../src/math/rng.js';
 import type { RunSummary } from '../src/server/runs.js';
@@ -86,7 +87,7 @@ export class LoadedModel {
   async decode(z: Float32Array, count: number): Promise<Float32Array> {
     const out = tf.tidy(() => {
       const y = this.decoder.predict(tf.tensor2d(z, [count, this.latent])) as tf.Tensor;
-      return this.run.model.likelihood.kind === 'bernoulli' ? tf.sigmoid(y) : y;
+      return likelihoodMean(this.run.model.likelihood, y); // Bernoulli: sigmoid; continuous Bernoulli: its mean
     });
     try {
       return (await out.data()) as Float32Array;

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ConvModelConfig, MlpModelConfig, ModelConfig, Activation } from './config.js';
+import { decoderOutputsLogits } from '../math/likelihood.js';
 import { biasInitializer, kernelInitializer, type InitScheme, type LayerShape } from './init.js';
 
 export interface EncoderDecoder {
@@ -71,7 +72,7 @@ function buildConv(c: ConvModelConfig, seeds: Seeds): EncoderDecoder {
   outFilters.forEach((f, i) => {
     const inChannels = i === 0 ? last : outFilters[i - 1];
     const isLast = i === outFilters.length - 1;
-    const act = isLast ? (c.likelihood.kind === 'gaussian' ? 'sigmoid' : 'linear') : 'relu';
+    const act = isLast ? (decoderOutputsLogits(c.likelihood) ? 'linear' : 'sigmoid') : 'relu';
     g = tf.layers.conv2dTranspose({
       filters: f, kernelSize: 4, strides: 2, padding: 'same', activation: act,
       ...seeds.layer({ kind: 'conv2dTranspose', inChannels, filters: f, kernelSize: 4 }), name: `deconv${i + 1}`,
@@ -101,7 +102,7 @@ function buildMlp(c: MlpModelConfig, seeds: Seeds): EncoderDecoder {
     g = tf.layers.dense({ units, ...seeds.layer({ kind: 'dense', inputs: i === 0 ? c.latent : reversed[i - 1], units }), name: `dec${i + 1}` }).apply(g) as tf.SymbolicTensor;
     g = activationLayer(c.activation, `dec${i + 1}_act`).apply(g) as tf.SymbolicTensor;
   });
-  const outAct = c.likelihood.kind === 'gaussian' ? 'sigmoid' : 'linear';
+  const outAct = decoderOutputsLogits(c.likelihood) ? 'linear' : 'sigmoid';
   g = tf.layers.dense({ units: d, activation: outAct, ...seeds.layer({ kind: 'dense', inputs: reversed.length > 0 ? reversed[reversed.length - 1] : c.latent, units: d }), name: 'out' }).apply(g) as tf.SymbolicTensor;
   g = tf.layers.reshape({ targetShape: [c.height, c.width, c.channels], name: 'unflatten' }).apply(g) as tf.SymbolicTensor;
   const decoder = tf.model({ inputs: z, outputs: g, name: 'decoder' });

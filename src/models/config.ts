@@ -12,7 +12,12 @@ import { UserError } from '../errors.js';
 import type { PriorConfig } from '../math/prior.js';
 import type { InitScheme } from './init.js';
 
-export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' };
+/**
+ * p(x|z): 'gaussian' (fixed σ², decoder means), 'bernoulli' (logits), 'gaussian-learned' (σ-VAE,
+ * per-image optimal σ², decoder means), 'continuous-bernoulli' (logits); see src/math/likelihood.ts.
+ */
+export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' } | { kind: 'gaussian-learned' } | { kind: 'continuous-bernoulli' };
+export const LIKELIHOOD_KINDS = ['gaussian', 'bernoulli', 'gaussian-learned', 'continuous-bernoulli'] as const;
 export type Activation = 'relu' | 'tanh' | 'leakyRelu';
 
 export interface ConvModelConfig {
@@ -96,7 +101,7 @@ export function validateModelConfig(c: unknown): ModelConfig {
   need(o.kind === 'conv' || o.kind === 'mlp', `kind must be 'conv' or 'mlp' (got ${JSON.stringify(o.kind)})`);
   for (const k of ['height', 'width', 'channels', 'latent']) need(isPosInt(o[k]), `${k} must be a positive integer (got ${JSON.stringify(o[k])})`);
   const lik = o.likelihood as Record<string, unknown> | undefined;
-  need(typeof lik === 'object' && lik !== null && (lik.kind === 'gaussian' || lik.kind === 'bernoulli'), "likelihood.kind must be 'gaussian' or 'bernoulli'");
+  need(typeof lik === 'object' && lik !== null && (LIKELIHOOD_KINDS as readonly unknown[]).includes(lik.kind), `likelihood.kind must be one of ${LIKELIHOOD_KINDS.join(', ')}`);
   if (lik!.kind === 'gaussian') need(typeof lik!.sigma2 === 'number' && (lik!.sigma2 as number) > 0, 'likelihood.sigma2 must be a positive number');
   if (o.prior !== undefined) {
     const p = o.prior as Record<string, unknown> | null;
@@ -120,7 +125,8 @@ export function validateModelConfig(c: unknown): ModelConfig {
 
 /** Human-readable one-line description, e.g. for the start of `vae train`. */
 export function describeModel(c: ModelConfig): string {
-  const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2})` : 'Bernoulli') +
+  const names = { bernoulli: 'Bernoulli', 'gaussian-learned': 'Gaussian(optimal sigma^2 per image)', 'continuous-bernoulli': 'continuous Bernoulli' };
+  const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2})` : names[c.likelihood.kind]) +
     (c.prior?.kind === 'gmm' ? `, mixture prior of ${c.prior.components} Gaussians` : '') +
     (c.init ? `, ${c.init} init` : '');
   const shape = `${c.channels}x${c.height}x${c.width}`;

@@ -7,6 +7,7 @@ import type { ModelConfig } from './config.js';
 import { buildModel, countParams, type EncoderDecoder } from './build.js';
 import { createPrior, type LogDensity, type Prior } from '../math/prior.js';
 import { Rng } from '../math/rng.js';
+import { likelihoodMean } from '../math/likelihood.js';
 
 export interface Posterior {
   mu: tf.Tensor2D;
@@ -59,12 +60,9 @@ export class Vae {
     return this.decoder.apply(z, { training }) as tf.Tensor4D;
   }
 
-  /** Pixel intensities to show for z: the means, i.e. sigmoid(logits) for a Bernoulli decoder. */
+  /** Pixel intensities to show for z: the likelihood's means (sigmoid(logits) for a Bernoulli decoder, the continuous Bernoulli's mean for one). */
   decodeMean(z: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const out = this.decode(z);
-      return this.config.likelihood.kind === 'bernoulli' ? tf.sigmoid(out) : out;
-    });
+    return tf.tidy(() => likelihoodMean(this.config.likelihood, this.decode(z)) as tf.Tensor4D);
   }
 
   get trainableWeights(): tf.Variable[] {

@@ -45,6 +45,11 @@ export interface TrainOptions {
   freeBits?: number;
   /** Denoising: corruption of the encoder's input (the target stays clean); absent = none. */
   corrupt?: Corruption;
+  /**
+   * Perturbed training data (input and target alike, before binarisation), for the background
+   * model of a likelihood ratio (Ren et al. 2019, `replace:μ`); absent = none. Validation stays clean.
+   */
+  perturb?: Corruption;
 }
 
 /**
@@ -145,7 +150,8 @@ export class Trainer {
     this.validationImages = prepareEvalImages(data.validation, options.binarize, options.seed);
     // the C step implements the standard normal prior without free bits (same eps draws as tfjs)
     const fusable = !((options.freeBits ?? 0) > 0) && !vae.logPz;
-    this.fused = fusable ? fusedTrainStep(vae.config, vae.trainableWeights, this.optimizer, options.batchSize) : null;
+    const lik = vae.config.likelihood.kind; // the C step has the fixed-σ² Gaussian and the Bernoulli
+    this.fused = fusable && (lik === 'gaussian' || lik === 'bernoulli') ? fusedTrainStep(vae.config, vae.trainableWeights, this.optimizer, options.batchSize) : null;
   }
 
   /** Runs one epoch of training and the validation pass; returns the epoch's record. */
@@ -187,6 +193,7 @@ export class Trainer {
         batch.set(this.trainImages.subarray(src, src + this.size), i * this.size);
       }
       let xs: Float32Array = batch.subarray(0, b * this.size);
+      if (this.options.perturb) xs = corrupt(xs, this.options.perturb, this.rng, this.data.channels);
       if (this.options.binarize === 'dynamic') xs = binarize(xs, 'dynamic', { rng: this.rng });
       // denoising: the encoder sees a corrupted copy, the likelihood scores the clean xs
       const input = this.options.corrupt ? corrupt(xs, this.options.corrupt, this.rng, this.data.channels) : xs;

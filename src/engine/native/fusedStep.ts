@@ -25,7 +25,7 @@ export interface FusedModelConfig {
   filters?: number[];
   hidden?: number[];
   activation?: 'relu' | 'tanh' | 'leakyRelu';
-  likelihood: { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' };
+  likelihood: { kind: 'gaussian'; sigma2: number } | { kind: 'bernoulli' } | { kind: 'gaussian-learned' } | { kind: 'continuous-bernoulli' };
 }
 
 /** The training objective: −(log p(x|z) − β·KL), single sample, standard normal prior. */
@@ -58,6 +58,7 @@ interface Param {
 /** The trainable weights build.ts makes, in `vae.trainableWeights` order, or null if the config
  *  is outside what the C step implements. */
 export function expectedParams(c: FusedModelConfig): Param[] | null {
+  if (c.likelihood.kind !== 'gaussian' && c.likelihood.kind !== 'bernoulli') return null; // the C step has these two
   const d = c.height * c.width * c.channels;
   const L = c.latent;
   const out: Param[] = [];
