@@ -129,7 +129,8 @@ export class LoadedModel {
  */
 async function fetchPrior(run: RunSummary): Promise<GmmPrior | null> {
   const url = run.urls.prior;
-  if (!url || run.model.prior?.kind !== 'gmm') return null;
+  // a VampPrior run's file also holds the equal-weight mixture its pseudo-inputs give through the saved encoder
+  if (!url || (run.model.prior?.kind !== 'gmm' && run.model.prior?.kind !== 'vamp')) return null;
   const res = await fetch(url);
   if (!res.ok) {
     console.warn(`${url}: ${res.status}; using N(0, I)`);

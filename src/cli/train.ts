@@ -87,7 +87,7 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
   const hidden = o.hidden?.split(',').map((s) => Number(s.trim()));
   if (hidden && hidden.some((h) => !Number.isInteger(h) || h <= 0)) throw new UserError(`--hidden must be a comma-separated list of positive integers (got '${o.hidden}')`);
   const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood, prior: o.prior, init: o.init });
-  if (o.freeBits && o.prior?.kind === 'gmm') throw new UserError('--free-bits needs the standard normal prior (a mixture prior has no per-dimension KL)');
+  if (o.freeBits && o.prior && o.prior.kind !== 'standard') throw new UserError('--free-bits needs the standard normal prior (a mixture prior or VampPrior has no per-dimension KL)');
   const options: TrainOptions = {
     ...DEFAULT_TRAIN_OPTIONS,
     epochs: o.epochs ?? (imageLike ? DEFAULT_TRAIN_OPTIONS.epochs : 10),
@@ -197,7 +197,7 @@ export function registerTrain(program: Command): void {
     .option('--free-bits <nats>', 'free bits (Kingma et al. 2016): per latent dimension, the batch-mean KL is floored at this many nats in the training objective (reported losses stay the true -ELBO)', numberOption('--free-bits', { positive: true }))
     .option('--corrupt <noise>', 'denoising: the encoder sees seeded noisy inputs, the likelihood scores the clean ones: gaussian:SIGMA (added, clipped to [0,1]) or mask:P (pixels zeroed with probability P)', cliParser(parseCorruption))
     .option('--perturb <noise>', 'train on perturbed data (input and target alike), e.g. replace:0.2: each pixel replaced by uniform noise with probability 0.2 — the background model of `vae anomaly --score likelihood-ratio --background RUN` (Ren et al. 2019)', cliParser(parseCorruption))
-    .option('--prior <kind>', 'p(z): standard (N(0, I)) or gmm:K, a learnable mixture of K Gaussians trained jointly (Monte-Carlo KL)', cliParser(parsePrior))
+    .option('--prior <kind>', 'p(z): standard (N(0, I)), gmm:K (a learnable mixture of K Gaussians) or vamp:K (VampPrior, Tomczak & Welling 2018: the encoder\'s posteriors of K learnable pseudo-inputs), trained jointly (Monte-Carlo KL)', cliParser(parsePrior))
     .option('--init <scheme>', "weight initialisation: glorot (tfjs's Glorot-uniform kernels, zero biases) | pytorch (PyTorch's U(±1/√fan_in) kernels and biases) (default: the preset's)", choiceOption('--init', INIT_SCHEMES))
     .option('--binarize <mode>', 'none | threshold | static | dynamic (default: dynamic for Bernoulli)', choiceOption('--binarize', ['none', 'threshold', 'static', 'dynamic'] as const))
     .option('--seed <n>', 'seed for weights, eps, shuffling and data', intOption('--seed', 0), 0)

@@ -105,8 +105,8 @@ export function validateModelConfig(c: unknown): ModelConfig {
   if (lik!.kind === 'gaussian') need(typeof lik!.sigma2 === 'number' && (lik!.sigma2 as number) > 0, 'likelihood.sigma2 must be a positive number');
   if (o.prior !== undefined) {
     const p = o.prior as Record<string, unknown> | null;
-    need(typeof p === 'object' && p !== null && (p.kind === 'standard' || (p.kind === 'gmm' && isPosInt(p.components))),
-      "prior must be { kind: 'standard' } or { kind: 'gmm', components: K } with K a positive integer");
+    need(typeof p === 'object' && p !== null && (p.kind === 'standard' || ((p.kind === 'gmm' || p.kind === 'vamp') && isPosInt(p.components))),
+      "prior must be { kind: 'standard' }, { kind: 'gmm', components: K } or { kind: 'vamp', components: K } with K a positive integer");
   }
   if (o.init !== undefined) need(o.init === 'glorot' || o.init === 'pytorch', `init must be 'glorot' or 'pytorch' (got ${JSON.stringify(o.init)})`);
   if (o.kind === 'conv') {
@@ -128,6 +128,7 @@ export function describeModel(c: ModelConfig): string {
   const names = { bernoulli: 'Bernoulli', 'gaussian-learned': 'Gaussian(optimal sigma^2 per image)', 'continuous-bernoulli': 'continuous Bernoulli' };
   const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2})` : names[c.likelihood.kind]) +
     (c.prior?.kind === 'gmm' ? `, mixture prior of ${c.prior.components} Gaussians` : '') +
+    (c.prior?.kind === 'vamp' ? `, VampPrior with ${c.prior.components} pseudo-inputs` : '') +
     (c.init ? `, ${c.init} init` : '');
   const shape = `${c.channels}x${c.height}x${c.width}`;
   if (c.kind === 'conv') return `conv VAE ${shape}, filters ${c.filters.join('/')}, latent ${c.latent}, ${lik}`;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 import { buildModel, countParams, type EncoderDecoder } from './build.js';
-import { createPrior, type LogDensity, type Prior } from '../math/prior.js';
+import { VampPrior, createPrior, type LogDensity, type Prior } from '../math/prior.js';
 import { Rng } from '../math/rng.js';
 import { likelihoodMean } from '../math/likelihood.js';
 
@@ -28,12 +28,14 @@ export class Vae {
     /** Default: a fresh prior of the config's kind (a seed-0 mixture; load saved parameters instead). */
     prior?: Prior,
   ) {
-    this.prior = prior ?? createPrior(config.prior, config.latent, new Rng(PRIOR_SEED));
+    this.prior = prior ?? createPrior(config.prior, config.latent, new Rng(PRIOR_SEED), [config.height, config.width, config.channels]);
+    // a VampPrior mixes this VAE's own posteriors of its pseudo-inputs
+    if (this.prior instanceof VampPrior) this.prior.bindEncoder((x) => this.encode(x));
   }
 
   static create(config: ModelConfig, seed = 0): Vae {
     const m: EncoderDecoder = buildModel(config, seed);
-    return new Vae(config, m.encoder, m.decoder, createPrior(config.prior, config.latent, new Rng(seed ^ PRIOR_SEED)));
+    return new Vae(config, m.encoder, m.decoder, createPrior(config.prior, config.latent, new Rng(seed ^ PRIOR_SEED), [config.height, config.width, config.channels]));
   }
 
   /**
