@@ -13,7 +13,9 @@ and prints the validation -ELBO per epoch side by side (nats per image, includin
 1/2 d log 2 pi = 2822.98).
 
   /usr/bin/python3 bench/peer/faces_init.py --epochs 30 --seeds 0,1     (after `npm run build`)
-Options: --inits pytorch,glorot  --every 5 (table rows)  --json FILE  --keep-runs DIR
+Options: --inits pytorch,glorot (ours)  --torch-inits (default: --inits)  --every 5 (table rows)
+         --json FILE (rewritten after every run, so a stopped benchmark keeps what it measured)
+         --keep-runs DIR.  Our runs go first, then PyTorch's (PEER_THREADS=1 suits a busy machine).
 """
 import argparse
 import json
@@ -61,6 +63,22 @@ def neg_elbo(net, x, eps):
     return kl - recon
 
 
+def train_torch_cached(folder, init, seed, epochs):
+    """PyTorch's curve, kept as torch-INIT-sS.json in the runs folder (reused by later invocations)."""
+    cache = os.path.join(folder, f"torch-{init}-s{seed}.json")
+    if os.path.exists(cache):
+        with open(cache) as f:
+            c = json.load(f)
+        if len(c) == epochs:
+            return c
+    train, val = export_faces(seed, folder)
+    c = train_torch(train, val, init, seed, epochs)
+    with open(cache + ".tmp", "w") as f:
+        json.dump(c, f)
+    os.replace(cache + ".tmp", cache)
+    return c
+
+
 def train_torch(train, val, init, seed, epochs, batch=64):
     torch.manual_seed(seed)
     net = ConvVae()
@@ -86,6 +104,12 @@ def train_torch(train, val, init, seed, epochs, batch=64):
 
 def train_ours(init, seed, epochs, folder):
     out = os.path.join(folder, f"ours-{init}-s{seed}")
+    done = os.path.join(out, "run.json")
+    if os.path.exists(done):  # a finished run of a previous invocation (--keep-runs): reuse it
+        with open(done) as f:
+            run = json.load(f)
+        if run.get("epochsDone") == epochs and len(run["history"]) == epochs:
+            return [e["validation"]["loss"] for e in run["history"]], run.get("backend")
     subprocess.run(["node", os.path.join(ROOT, "bin/vae.js"), "train", "--dataset", "faces", "--init", init, "--seed", str(seed),
                     "--epochs", str(epochs), "--out", out, "--quiet"], check=True, cwd=ROOT)
     with open(os.path.join(out, "run.json")) as f:
@@ -98,6 +122,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--inits", default="pytorch,glorot")
+    ap.add_argument("--torch-inits")
+    ap.add_argument("--only", choices=["ours", "torch"], help="train only one side (with --keep-runs, a later run without --only prints both)")
     ap.add_argument("--every", type=int, default=5)
     ap.add_argument("--json")
     ap.add_argument("--keep-runs")
@@ -106,24 +132,32 @@ def main():
     inits = a.inits.split(",")
     folder = a.keep_runs or tempfile.mkdtemp(prefix="faces-init-")
     os.makedirs(folder, exist_ok=True)
+    torch_inits = (a.torch_inits or a.inits).split(",")
     curves = {}
-    for seed in seeds:
-        train, val = export_faces(seed, folder)
+
+    def save():
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump({"epochs": a.epochs, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                           "curves": {f"{w}/{i}/s{s}": v for (w, i, s), v in curves.items()}}, f)
+
+    for seed in seeds if a.only != "torch" else []:
         for init in inits:
-            print(f"seed {seed}, init {init}: PyTorch {torch.__version__} ...", file=sys.stderr, flush=True)
-            curves[("torch", init, seed)] = train_torch(train, val, init, seed, a.epochs)
             print(f"seed {seed}, init {init}: ours ...", file=sys.stderr, flush=True)
-            curves[("ours", init, seed)], backend = train_ours(init, seed, a.epochs, folder)
-    cols = [(who, init, seed) for seed in seeds for init in inits for who in ("ours", "torch")]
+            curves[("ours", init, seed)], _ = train_ours(init, seed, a.epochs, folder)
+            save()
+    for seed in seeds if a.only != "ours" else []:
+        for init in torch_inits:
+            print(f"seed {seed}, init {init}: PyTorch {torch.__version__}, {torch.get_num_threads()} threads ...", file=sys.stderr, flush=True)
+            curves[("torch", init, seed)] = train_torch_cached(folder, init, seed, a.epochs)
+            save()
+    cols = [(who, init, seed) for seed in seeds for init in dict.fromkeys(inits + torch_inits) for who in ("ours", "torch") if (who, init, seed) in curves]
     print("validation -ELBO (nats per image, incl. 2822.98), faces, batch 64, Adam 1e-3")
     print("| epoch | " + " | ".join(f"{'ours' if w == 'ours' else 'PyTorch'} {i} s{s}" for w, i, s in cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
     for e in range(a.epochs):
         if (e + 1) % a.every == 0 or e + 1 in (1, 10, a.epochs):
             print(f"| {e + 1} | " + " | ".join(f"{curves[c][e]:.1f}" for c in cols) + " |")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump({"epochs": a.epochs, "curves": {f"{w}/{i}/s{s}": v for (w, i, s), v in curves.items()}}, f)
     print(f"runs in {folder}", file=sys.stderr)
 
 
