@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { estimateLogPx } from '../src/math/iwae.js';
+import { likelihoodMean } from '../src/math/likelihood.js';
 import { GmmPrior, type GmmParams } from '../src/math/prior.js';
 import type { Rng } from '../src/math/rng.js';
 import type { RunSummary } from '../src/server/runs.js';
@@ -88,7 +89,7 @@ export class LoadedModel {
   async decode(z: Float32Array, count: number): Promise<Float32Array> {
     const out = tf.tidy(() => {
       const y = this.decoder.predict(tf.tensor2d(z, [count, this.latent])) as tf.Tensor;
-      return this.run.model.likelihood.kind === 'bernoulli' ? tf.sigmoid(y) : y;
+      return likelihoodMean(this.run.model.likelihood, y); // Bernoulli: sigmoid; continuous Bernoulli: its mean
     });
     try {
       return (await out.data()) as Float32Array;
@@ -130,7 +131,8 @@ export class LoadedModel {
  */
 async function fetchPrior(run: RunSummary): Promise<GmmPrior | null> {
   const url = run.urls.prior;
-  if (!url || run.model.prior?.kind !== 'gmm') return null;
+  // a VampPrior run's file also holds the equal-weight mixture its pseudo-inputs give through the saved encoder
+  if (!url || (run.model.prior?.kind !== 'gmm' && run.model.prior?.kind !== 'vamp')) return null;
   const res = await fetch(url);
   if (!res.ok) {
     console.warn(`${url}: ${res.status}; using N(0, I)`);

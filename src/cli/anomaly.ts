@@ -6,14 +6,16 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { anomalyScores, rankByScore, type AnomalyScoreKind } from '../analysis/anomaly.js';
+import { anomalyScores, rankByScore } from '../analysis/anomaly.js';
 import { auroc } from '../analysis/auroc.js';
+import { OOD_SCORES, complexityScore, likelihoodRatioScore, type OodScoreKind } from '../analysis/ood.js';
+import { pngBits } from '../data/compressedLength.js';
 import { loadRunModel } from '../train/run.js';
 import { chooseEvaluator } from '../train/evaluate.js';
 import { writeFileAtomic, writeJsonAtomic } from '../train/files.js';
 import { action, checkOutputFile, choiceOption, defaultOut, intOption, printJson, startBackend, writeGridPng } from './common.js';
 import { progressBar } from './progress.js';
-import { loadImagesFor, type SplitName } from './splitImages.js';
+import { loadImagesFor, type SplitImages, type SplitName } from './splitImages.js';
 
 interface AnomalyOptions {
   data?: string;
@@ -21,7 +23,9 @@ interface AnomalyOptions {
   split?: SplitName;
   limit?: number;
   samples: number;
-  score: AnomalyScoreKind;
+  score: OodScoreKind;
+  background?: string;
+  ood?: string;
   /** A label number, or a class name (image folders with class sub-folders, CSV label columns). */
   anomalyLabel?: number | string;
   seed: number;
@@ -47,8 +51,11 @@ export function registerAnomaly(program: Command): void {
     .option('--split <name>', 'split of a dataset: test (default) | validation | train', choiceOption('--split', ['test', 'validation', 'train'] as const))
     .option('--limit <n>', 'score only the first N inputs', intOption('--limit'))
     .option('--samples <K>', 'importance samples per input (both scores come from the same K samples)', intOption('--samples'), 100)
-    .option('--score <kind>', 'ranking score: iwae (-log p(x) estimate) | elbo (-ELBO, mean over the K samples)', choiceOption('--score', ['iwae', 'elbo'] as const), 'iwae')
-    .option('--anomaly-label <d>', 'class whose inputs are the anomalies (a label number, or a class name such as a sub-folder name): prints the AUROC of both scores',
+    .option('--score <kind>', 'ranking score: iwae (-log p(x) estimate) | elbo (-ELBO, mean over the K samples) | complexity (Serrà et al. 2020: -log2 p(x) minus the input\'s PNG size in bits) | ' +
+      'likelihood-ratio (Ren et al. 2019: -log p(x) minus the --background model\'s -log p(x))', choiceOption('--score', OOD_SCORES), 'iwae')
+    .option('--background <run>', 'background model for --score likelihood-ratio: a run of the same data trained with --perturb (e.g. replace:0.2)')
+    .option('--ood <spec>', 'out-of-distribution inputs scored after --data\'s: mnist | fashion-mnist | faces (its --split) or an image folder; prints the AUROC of every score with these as the positives')
+    .option('--anomaly-label <d>', 'class whose inputs are the anomalies (a label number, or a class name such as a sub-folder name): prints the AUROC of every score',
       (v: string) => (/^\d+$/.test(v) ? Number(v) : v))
     .option('--seed <n>', 'seed of the importance samples', intOption('--seed', 0), 0)
     .option('--batch-size <n>', 'inputs encoded at once', intOption('--batch-size'), 100)
@@ -65,10 +72,26 @@ export function registerAnomaly(program: Command): void {
       const pngOut = o.png ?? out.slice(0, -ext.length) + '.png';
       checkOutputFile(pngOut, ['.png'], o.png ? '--png' : 'the picture next to --out');
       if (o.data !== undefined && o.dataPath !== undefined) throw new UserError('give --data or --data-path, not both');
+      if (o.score === 'likelihood-ratio' && !o.background) throw new UserError('--score likelihood-ratio needs --background RUN (a run trained with --perturb, e.g. replace:0.2)');
+      if (o.ood !== undefined && o.anomalyLabel !== undefined) throw new UserError('--ood and --anomaly-label are two ways to name the anomalies: give one');
       const { run, vae } = await loadRunModel(dir);
+      let background: Awaited<ReturnType<typeof loadRunModel>> | undefined;
       try {
-        const set = await loadImagesFor(run, { data: o.data ?? o.dataPath, split: o.split, limit: o.limit });
         const tabular = run.dataset.name === 'csv';
+        if (tabular && (o.score === 'complexity' || o.ood !== undefined)) throw new UserError(`--score complexity and --ood score images; ${dir} is a CSV run`);
+        if (o.background) {
+          background = await loadRunModel(o.background);
+          const [a, b] = [run.model, background.run.model];
+          if (a.height !== b.height || a.width !== b.width || a.channels !== b.channels) {
+            throw new UserError(`--background ${o.background}: its model takes ${b.channels}×${b.height}×${b.width} images, the run's ${a.channels}×${a.height}×${a.width}`);
+          }
+          if (background.run.training.binarize !== run.training.binarize) {
+            throw new UserError(`--background ${o.background}: binarises '${background.run.training.binarize}', the run '${run.training.binarize}' (the two must model the same kind of data)`);
+          }
+        }
+        const inSet = await loadImagesFor(run, { data: o.data ?? o.dataPath, split: o.split, limit: o.limit });
+        const oodSet = o.ood !== undefined ? await loadImagesFor(run, { data: o.ood, split: o.split, limit: o.limit }) : undefined;
+        const set = oodSet ? concatSets(inSet, oodSet) : inSet;
         const labelShown = o.anomalyLabel === undefined ? '' : String(o.anomalyLabel);
         if (typeof o.anomalyLabel === 'string') {
           const name = o.anomalyLabel;
@@ -82,14 +105,30 @@ export function registerAnomaly(program: Command): void {
           if (set.labels.every((l) => l === o.anomalyLabel)) throw new UserError(`--anomaly-label ${labelShown}: every input has that label, so there is nothing to compare`);
         }
         const t0 = Date.now();
-        const bar = o.json ? null : progressBar(`scoring ${set.count} inputs, K=${o.samples}`, set.count * o.samples);
+        const models = background ? 2 : 1;
+        const bar = o.json ? null : progressBar(`scoring ${set.count} inputs, K=${o.samples}${background ? ', model and background' : ''}`, models * set.count * o.samples);
         const evaluator = chooseEvaluator(vae);
         process.stderr.write(`engine: ${evaluator.label}\n`);
         const s = await anomalyScores(vae, set.images, set.count, {
           samples: o.samples, seed: o.seed, batchSize: o.batchSize, onProgress: (done) => bar?.update(done), estimate: (e) => evaluator.logPx(e),
         });
+        let likelihoodRatio: Float32Array | undefined;
+        if (background) {
+          const bgEvaluator = chooseEvaluator(background.vae);
+          const bg = await anomalyScores(background.vae, set.images, set.count, {
+            samples: o.samples, seed: o.seed, batchSize: o.batchSize, onProgress: (done) => bar?.update(set.count * o.samples + done),
+            estimate: (e) => bgEvaluator.logPx(e),
+          });
+          likelihoodRatio = likelihoodRatioScore(s.negLogPx, bg.negLogPx);
+        }
         bar?.stop();
-        const scores = o.score === 'iwae' ? s.negLogPx : s.negElbo;
+        // L(x): the PNG size of each input as the model sees it (binarised if the run binarises)
+        let complexity: Float32Array | undefined;
+        if (o.score === 'complexity' || oodSet || o.anomalyLabel !== undefined) {
+          complexity = complexityScore(s.negLogPx, await pngBits(set.images, set.count, vae.imageShape));
+        }
+        const byKind: Record<OodScoreKind, Float32Array | undefined> = { iwae: s.negLogPx, elbo: s.negElbo, complexity, 'likelihood-ratio': likelihoodRatio };
+        const scores = byKind[o.score]!;
         const order = rankByScore(scores);
         const rank = new Int32Array(set.count);
         order.forEach((i, r) => (rank[i] = r + 1));
@@ -97,29 +136,43 @@ export function registerAnomaly(program: Command): void {
           index: i, rank: rank[i], ...(set.rows && { row: set.rows[i] }),
           ...(set.labels && { label: set.labels[i] }),
           ...(set.files && { file: set.files[i] }),
+          ...(oodSet && { ood: i >= inSet.count }),
           negLogPx: s.negLogPx[i], negElbo: s.negElbo[i],
+          ...(complexity && { complexity: complexity[i] }),
+          ...(likelihoodRatio && { likelihoodRatio: likelihoodRatio[i] }),
         }));
 
         const summary: Record<string, unknown> = {
           run: dir, data: set.source, inputs: set.count, samples: o.samples, score: o.score, backend, engine: evaluator.name,
+          ...(background && { background: o.background }),
           meanNegLogPx: mean(s.negLogPx), meanNegElbo: mean(s.negElbo), seconds: (Date.now() - t0) / 1000,
         };
+        let positive: boolean[] | undefined;
         if (o.anomalyLabel !== undefined && set.labels) {
-          const positive = Array.from(set.labels, (l) => l === o.anomalyLabel);
+          positive = Array.from(set.labels, (l) => l === o.anomalyLabel);
           summary.anomalyLabel = o.anomalyLabel;
+        } else if (oodSet) {
+          positive = Array.from({ length: set.count }, (_, i) => i >= inSet.count);
+          summary.inDistribution = inSet.source;
+          summary.outOfDistribution = oodSet.source;
+        }
+        if (positive) {
           summary.anomalies = positive.filter(Boolean).length;
           summary.aurocIwae = auroc(s.negLogPx, positive);
           summary.aurocElbo = auroc(s.negElbo, positive);
+          if (complexity) summary.aurocComplexity = auroc(complexity, positive);
+          if (likelihoodRatio) summary.aurocLikelihoodRatio = auroc(likelihoodRatio, positive);
         }
 
         if (ext === '.csv') {
           const cell = (v: unknown): string => (v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
           const className = (l: number | undefined): string | undefined => (l === undefined ? undefined : set.classNames?.[l] ?? String(l));
+          const extra = [...(oodSet ? ['ood'] : []), ...(complexity ? ['complexity_bits'] : []), ...(likelihoodRatio ? ['neg_log_likelihood_ratio'] : [])];
           const lines = tabular
-            ? ['rank,row,label,class,neg_log_px,neg_elbo', ...items.map((r) =>
-              [r.rank, r.row, r.label, className(r.label), r.negLogPx, r.negElbo].map(cell).join(','))]
-            : ['rank,index,label,file,neg_log_px,neg_elbo', ...items.map((r) =>
-              [r.rank, r.index, r.label, r.file, r.negLogPx, r.negElbo].map(cell).join(','))];
+            ? [['rank,row,label,class,neg_log_px,neg_elbo', ...extra].join(','), ...items.map((r) =>
+              [r.rank, r.row, r.label, className(r.label), r.negLogPx, r.negElbo, ...(likelihoodRatio ? [r.likelihoodRatio] : [])].map(cell).join(','))]
+            : [['rank,index,label,file,neg_log_px,neg_elbo', ...extra].join(','), ...items.map((r) =>
+              [r.rank, r.index, r.label, r.file, r.negLogPx, r.negElbo, ...(oodSet ? [r.ood] : []), ...(complexity ? [r.complexity] : []), ...(likelihoodRatio ? [r.likelihoodRatio] : [])].map(cell).join(','))];
           writeFileAtomic(out, lines.join('\n') + '\n');
         } else {
           writeJsonAtomic(out, { ...summary, items });
@@ -142,23 +195,39 @@ export function registerAnomaly(program: Command): void {
           return;
         }
         const f = (v: number): string => v.toFixed(2);
+        const scoreName: Record<OodScoreKind, string> = { iwae: '-log p(x)', elbo: '-ELBO', complexity: 'complexity (-log2 p(x) - PNG bits)', 'likelihood-ratio': 'likelihood ratio (-log p(x) + log p_background(x))' };
         const lines = [
           `scored ${set.count} inputs of ${set.source} with K=${o.samples} importance samples in ${(summary.seconds as number).toFixed(1)} s (backend ${backend})`,
-          `  mean -log p(x) ≈ ${f(summary.meanNegLogPx as number)} nats, mean -ELBO ${f(summary.meanNegElbo as number)} nats; ranked by ${o.score === 'iwae' ? '-log p(x)' : '-ELBO'}`,
-          `  most anomalous: ${items.slice(0, 5).map(describe).join('; ')}`,
-          `  most typical:   ${items.slice(-5).reverse().map(describe).join('; ')}`,
+          `  mean -log p(x) ≈ ${f(summary.meanNegLogPx as number)} nats, mean -ELBO ${f(summary.meanNegElbo as number)} nats; ranked by ${scoreName[o.score]}`,
+          `  most anomalous: ${items.slice(0, 5).map((r) => describe(r, scores[r.index])).join('; ')}`,
+          `  most typical:   ${items.slice(-5).reverse().map((r) => describe(r, scores[r.index])).join('; ')}`,
         ];
         if (summary.aurocIwae !== undefined) {
-          lines.push(`  AUROC of label ${o.anomalyLabel} as the anomaly (${summary.anomalies as number} of ${set.count}): ` +
-            `${(summary.aurocIwae as number).toFixed(4)} by -log p(x), ${(summary.aurocElbo as number).toFixed(4)} by -ELBO`);
+          const what = oodSet ? `${oodSet.source} (out) vs ${inSet.source} (in)` : `label ${o.anomalyLabel} as the anomaly`;
+          const more = [complexity ? `${(summary.aurocComplexity as number).toFixed(4)} by complexity` : '', likelihoodRatio ? `${(summary.aurocLikelihoodRatio as number).toFixed(4)} by likelihood ratio` : ''].filter(Boolean);
+          lines.push(`  AUROC of ${what} (${summary.anomalies as number} of ${set.count}): ` +
+            `${(summary.aurocIwae as number).toFixed(4)} by -log p(x), ${(summary.aurocElbo as number).toFixed(4)} by -ELBO${more.length ? ', ' + more.join(', ') : ''}`);
         }
         lines.push(tabular ? `wrote ${out} (one line per row, most anomalous first)`
           : `wrote ${out} and ${pngOut} (top row: the ${n} most anomalous, bottom row: the ${n} most typical)`);
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
         vae.dispose();
+        background?.vae.dispose();
       }
     }));
+}
+
+/** In-distribution inputs followed by out-of-distribution ones (labels and files only if both have them). */
+function concatSets(a: SplitImages, b: SplitImages): SplitImages {
+  const images = new Float32Array(a.images.length + b.images.length);
+  images.set(a.images, 0);
+  images.set(b.images, a.images.length);
+  return {
+    source: `${a.source} + ${b.source}`, count: a.count + b.count, images,
+    ...(a.labels && b.labels && { labels: Uint8Array.from([...a.labels, ...b.labels]) }),
+    ...(a.files && b.files && { files: [...a.files, ...b.files] }),
+  };
 }
 
 function mean(a: Float32Array): number {
@@ -167,7 +236,8 @@ function mean(a: Float32Array): number {
   return s / a.length;
 }
 
-function describe(r: { index: number; row?: number; label?: number; file?: string; negLogPx: number; negElbo: number }): string {
-  const name = r.file ?? `${r.row !== undefined ? `row ${r.row}` : `#${r.index}`}${r.label !== undefined ? ` (label ${r.label})` : ''}`;
-  return `${name} ${r.negLogPx.toFixed(1)}`;
+/** An input and its ranking score, e.g. `#12 (label 3) 180.4` or `row 7 (label 0) 12.3`. */
+function describe(r: { index: number; row?: number; label?: number; file?: string; ood?: boolean }, score: number): string {
+  const name = r.file ?? `${r.row !== undefined ? `row ${r.row}` : `#${r.index}`}${r.label !== undefined ? ` (label ${r.label}${r.ood ? ', out' : ''})` : ''}`;
+  return `${name} ${score.toFixed(1)}`;
 }

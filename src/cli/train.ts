@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { loadDataset, parseDatasetName, type DatasetSpec } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { FITS, type Fit } from '../data/image.js';
-import { PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
+import { LIKELIHOOD_KINDS, PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { trainRun } from '../train/trainRun.js';
 import { readRun, type RunJson } from '../train/run.js';
@@ -13,6 +13,7 @@ import type { BinarizeMode } from '../data/binarize.js';
 import type { KlMode } from '../math/kl.js';
 import { formatCorruption, parseCorruption, type Corruption } from '../math/corrupt.js';
 import { parsePrior, type PriorConfig } from '../math/prior.js';
+import { INIT_SCHEMES, type InitScheme } from '../models/init.js';
 import { action, choiceOption, intOption, numberOption, startBackend } from './common.js';
 import { progressBar, type Progress } from './progress.js';
 import { loadWithProgress } from './dataProgress.js';
@@ -33,7 +34,7 @@ export interface TrainCliOptions {
   latent?: number;
   hidden?: string;
   activation?: Activation;
-  likelihood?: 'gaussian' | 'bernoulli';
+  likelihood?: LikelihoodConfig['kind'];
   sigma2: number;
   epochs?: number;
   batchSize?: number;
@@ -48,9 +49,11 @@ export interface TrainCliOptions {
   warmup?: number;
   freeBits?: number;
   corrupt?: Corruption;
+  perturb?: Corruption;
   prior?: PriorConfig;
   objective?: 'elbo' | 'iwae';
   k?: number;
+  init?: InitScheme;
   out?: string;
   resume?: string | boolean;
   backend?: string;
@@ -120,7 +123,7 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
   if (!preset) throw new UserError(`unknown --model '${presetName}' (use one of ${Object.keys(PRESETS).join(', ')})`);
   const likelihoodKind = o.likelihood ?? (imageLike || name === 'csv' ? 'gaussian' : 'bernoulli');
   const likelihood: LikelihoodConfig = likelihoodKind === 'gaussian'
-    ? { kind: 'gaussian', sigma2: o.sigma2, ...(name === 'csv' && { mean: 'identity' as const }) } : { kind: 'bernoulli' };
+    ? { kind: 'gaussian', sigma2: o.sigma2, ...(name === 'csv' && { mean: 'identity' as const }) } : { kind: likelihoodKind };
   const shape = name === 'mnist' || name === 'fashion-mnist' ? { height: 28, width: 28, channels: 1 }
     : data ? { height: data.height, width: data.width, channels: data.channels } : { height: spec.height ?? 32, width: spec.width ?? 32, channels: spec.channels ?? 3 };
   if (preset.kind === 'conv' && (shape.height % 2 !== 0 || shape.width % 2 !== 0)) {
@@ -131,8 +134,8 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
   if (hidden && hidden.some((h) => !Number.isInteger(h) || h <= 0)) throw new UserError(`--hidden must be a comma-separated list of positive integers (got '${o.hidden}')`);
   // tabular defaults: one hidden layer of 64, latent about half the features (2..8)
   const tabular = name === 'csv' ? { hidden: hidden ?? [64], latent: o.latent ?? Math.min(8, Math.max(2, Math.ceil(shape.width / 2))) } : {};
-  const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood, prior: o.prior, ...tabular });
-  if (o.freeBits && o.prior?.kind === 'gmm') throw new UserError('--free-bits needs the standard normal prior (a mixture prior has no per-dimension KL)');
+  const model = fitModelToData(preset, shape, { latent: o.latent, hidden, activation: o.activation, likelihood, prior: o.prior, init: o.init, ...tabular });
+  if (o.freeBits && o.prior && o.prior.kind !== 'standard') throw new UserError('--free-bits needs the standard normal prior (a mixture prior or VampPrior has no per-dimension KL)');
   if (o.objective === 'iwae' && (o.freeBits || o.warmup || (o.beta !== undefined && o.beta !== 1))) {
     throw new UserError('--objective iwae has no --beta, --warmup or --free-bits (they weigh or floor the ELBO\'s KL term)');
   }
@@ -150,6 +153,7 @@ export async function planTraining(o: TrainCliOptions): Promise<{ spec: DatasetS
     ...(o.corrupt ? { corrupt: o.corrupt } : {}),
     ...(o.objective === 'iwae' ? { objective: 'iwae' as const } : {}),
     ...(o.k && o.k > 1 ? { k: o.k } : {}),
+    ...(o.perturb ? { perturb: o.perturb } : {}),
   };
   const dir = o.out ?? (typeof o.resume === 'string' ? o.resume : path.join('runs', `${name}-${presetName}-s${o.seed}`));
   return { spec, options, dir, model, ...(data && { data }) };
@@ -191,12 +195,17 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
         `${run.training.binarize !== 'none' ? `, binarised: ${run.training.binarize}` : ''}`);
       if (run.model.likelihood.kind === 'gaussian') {
         log(`likelihood: Gaussian, sigma^2 = ${run.model.likelihood.sigma2}; losses include the constant ½·d·log 2π per image`);
+      } else if (run.model.likelihood.kind === 'gaussian-learned') {
+        log('likelihood: Gaussian with the optimal variance per image (σ-VAE: σ² = the image\'s MSE, log σ ≥ −6); losses include ½·d·(log 2π + 1)');
+      } else if (run.model.likelihood.kind === 'continuous-bernoulli') {
+        log('likelihood: continuous Bernoulli (a density on [0,1]: log-likelihoods can be positive, losses negative)');
       }
       log(`training ${plan.dir}: epochs ${startEpoch}..${run.training.epochs}, batch ${run.training.batchSize}, Adam lr ${run.training.learningRate}, seed ${run.training.seed}`);
       const t = run.training;
       const extras = [t.beta !== 1 ? `beta ${t.beta}` : '', t.warmup ? `KL warm-up over ${t.warmup} epochs` : '', t.freeBits ? `free bits ${t.freeBits} nats per dimension` : '',
         t.corrupt ? `denoising: input ${formatCorruption(t.corrupt)}, clean target` : '',
-        t.objective === 'iwae' ? `IWAE bound, k = ${t.k ?? 1}` : (t.k ?? 1) > 1 ? `${t.k}-sample ELBO` : ''].filter(Boolean);
+        t.objective === 'iwae' ? `IWAE bound, k = ${t.k ?? 1}` : (t.k ?? 1) > 1 ? `${t.k}-sample ELBO` : '',
+        t.perturb ? `perturbed training data ${formatCorruption(t.perturb)} (a likelihood-ratio background model)` : ''].filter(Boolean);
       if (extras.length > 0) log(`objective: ${extras.join(', ')} (reported losses are the true -ELBO)`);
       t0 = Date.now();
     },
@@ -246,7 +255,7 @@ export function registerTrain(program: Command): void {
     .option('--latent <n>', 'latent dimensions', intOption('--latent'))
     .option('--hidden <list>', 'MLP hidden sizes, e.g. 400 or 500,500')
     .option('--activation <name>', 'MLP activation: relu | tanh | leakyRelu', choiceOption('--activation', ['relu', 'tanh', 'leakyRelu'] as const))
-    .option('--likelihood <kind>', 'gaussian | bernoulli (default: gaussian for images, bernoulli for MNIST)', choiceOption('--likelihood', ['gaussian', 'bernoulli'] as const))
+    .option('--likelihood <kind>', 'gaussian (fixed --sigma2) | bernoulli | gaussian-learned (σ-VAE: optimal σ² per image, the image\'s MSE) | continuous-bernoulli (for [0,1] data) (default: gaussian for images, bernoulli for MNIST)', choiceOption('--likelihood', LIKELIHOOD_KINDS))
     .option('--sigma2 <v>', 'fixed variance of the Gaussian likelihood (csv: default 0.1, on standardised features)', numberOption('--sigma2', { positive: true }), 1)
     .option('--epochs <n>', 'epochs (total, also with --resume)', intOption('--epochs', 1, 1_000_000))
     .option('--batch-size <n>', 'minibatch size', intOption('--batch-size', 1, 65536))
@@ -256,9 +265,11 @@ export function registerTrain(program: Command): void {
     .option('--warmup <epochs>', 'KL warm-up: beta ramps linearly from 0 to --beta over this many epochs, per step (reported losses stay the true -ELBO)', numberOption('--warmup', { positive: true }))
     .option('--free-bits <nats>', 'free bits (Kingma et al. 2016): per latent dimension, the batch-mean KL is floored at this many nats in the training objective (reported losses stay the true -ELBO)', numberOption('--free-bits', { positive: true }))
     .option('--corrupt <noise>', 'denoising: the encoder sees seeded noisy inputs, the likelihood scores the clean ones: gaussian:SIGMA (added, clipped to [0,1]) or mask:P (pixels zeroed with probability P)', cliParser(parseCorruption))
-    .option('--prior <kind>', 'p(z): standard (N(0, I)) or gmm:K, a learnable mixture of K Gaussians trained jointly (Monte-Carlo KL)', cliParser(parsePrior))
     .option('--objective <name>', 'elbo | iwae: the bound each step maximises (iwae: Burda et al. 2015, importance-weighted with --k samples; reported losses stay the true -ELBO)', choiceOption('--objective', ['elbo', 'iwae'] as const))
     .option('--k <n>', 'samples of z per example in a training step (k-sample ELBO, or IWAE-k)', intOption('--k', 1, 5000))
+    .option('--perturb <noise>', 'train on perturbed data (input and target alike), e.g. replace:0.2: each pixel replaced by uniform noise with probability 0.2 — the background model of `vae anomaly --score likelihood-ratio --background RUN` (Ren et al. 2019)', cliParser(parseCorruption))
+    .option('--prior <kind>', 'p(z): standard (N(0, I)), gmm:K (a learnable mixture of K Gaussians) or vamp:K (VampPrior, Tomczak & Welling 2018: the encoder\'s posteriors of K learnable pseudo-inputs), trained jointly (Monte-Carlo KL)', cliParser(parsePrior))
+    .option('--init <scheme>', "weight initialisation: glorot (tfjs's Glorot-uniform kernels, zero biases) | pytorch (PyTorch's U(±1/√fan_in) kernels and biases) (default: the preset's)", choiceOption('--init', INIT_SCHEMES))
     .option('--binarize <mode>', 'none | threshold | static | dynamic (default: dynamic for Bernoulli)', choiceOption('--binarize', ['none', 'threshold', 'static', 'dynamic'] as const))
     .option('--seed <n>', 'seed for weights, eps, shuffling and data', intOption('--seed', 0), 0)
     .option('--train-limit <n>', 'use only the first N training images', intOption('--train-limit'))

@@ -13,7 +13,7 @@ import { logNormalDiag, logStandardNormal } from './gaussian.js';
 import type { Rng } from './rng.js';
 
 /** Which prior a model uses; absent in a model config means the standard normal. */
-export type PriorConfig = { kind: 'standard' } | { kind: 'gmm'; components: number };
+export type PriorConfig = { kind: 'standard' } | { kind: 'gmm'; components: number } | { kind: 'vamp'; components: number };
 
 /** A log-density over the last axis: z [..., D] → log p(z) [...]. */
 export type LogDensity = (z: tf.Tensor) => tf.Tensor;
@@ -149,16 +149,129 @@ export class GmmPrior implements Prior {
   }
 }
 
-/** The prior a config asks for; `seed` draws the mixture's initial means. */
-export function createPrior(config: PriorConfig | undefined, latent: number, rng: Rng): Prior {
+/** The encoder as the VampPrior needs it: images [K, H, W, C] → mu, logvar [K, D]. */
+export type EncodeFn = (x: tf.Tensor4D) => { mu: tf.Tensor; logvar: tf.Tensor };
+
+/** A VampPrior's learnable pseudo-inputs as plain numbers (exact float32 values). */
+export interface VampParams {
+  /** [K][H·W·C] pseudo-inputs u_k, NHWC order per image (raw; the encoder sees them clipped to [0, 1]). */
+  pseudoInputs: number[][];
+  /** [H, W, C] of one pseudo-input. */
+  shape: [number, number, number];
+}
+
+let vampCounter = 0;
+
+/**
+ * The VampPrior (Tomczak & Welling 2018, "VAE with a VampPrior"): the aggregate posterior of K
+ * learnable pseudo-inputs u_k,
+ *
+ *   p(z) = (1/K) Σ_k q(z | u_k),   q(z | u_k) = N(z; μ(u_k), diag σ²(u_k)),
+ *
+ * with μ, σ² the VAE's own encoder, so the prior moves with the encoder. Pseudo-inputs start as
+ * N(0.5, 0.01²) per value (the paper starts them as small-variance noise around a constant) and
+ * enter the encoder through a clip to [0, 1] (the paper's hardtanh). The KL has no closed form:
+ * Monte-Carlo, log q(z|x) − log p(z). The encoder is bound after construction (`bindEncoder`,
+ * done by the Vae), because a saved prior is loaded before the Vae exists.
+ */
+export class VampPrior implements Prior {
+  readonly config: PriorConfig;
+  readonly pseudoInputs: tf.Variable;
+  readonly shape: [number, number, number];
+  private encode: EncodeFn | null = null;
+
+  constructor(params: VampParams, readonly latent: number) {
+    const K = params.pseudoInputs.length;
+    const size = params.shape.reduce((a, b) => a * b, 1);
+    if (K < 1) throw new Error('a VampPrior needs K ≥ 1 pseudo-inputs');
+    if (params.pseudoInputs.some((r) => r.length !== size)) throw new Error(`pseudo-inputs must be [${K}, ${size}] (images of ${params.shape.join('×')})`);
+    this.shape = params.shape;
+    this.config = { kind: 'vamp', components: K };
+    this.pseudoInputs = tf.variable(tf.tensor4d(params.pseudoInputs.flat(), [K, ...params.shape], 'float32'), true, `vamp${vampCounter++}/pseudoInputs`);
+  }
+
+  /** Seeded initial pseudo-inputs: N(0.5, 0.01²) per value. */
+  static init(components: number, latent: number, shape: [number, number, number], rng: Rng): VampPrior {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const pseudoInputs = Array.from({ length: components }, () => Array.from(rng.normals(size), (e) => 0.5 + 0.01 * e));
+    return new VampPrior({ pseudoInputs, shape }, latent);
+  }
+
+  /** Sets the encoder q(z|·) the prior mixes over (the VAE's own). */
+  bindEncoder(encode: EncodeFn): void {
+    this.encode = encode;
+  }
+
+  get components(): number {
+    return this.pseudoInputs.shape[0] ?? 0;
+  }
+
+  get variables(): tf.Variable[] {
+    return [this.pseudoInputs];
+  }
+
+  /** μ(u_k), log σ²(u_k), each [K, D]: the mixture's components. Differentiable w.r.t. u and the encoder. */
+  componentParams(): { mu: tf.Tensor; logvar: tf.Tensor } {
+    if (!this.encode) throw new Error('VampPrior: no encoder bound (bindEncoder)');
+    const encode = this.encode;
+    return tf.tidy(() => encode(tf.clipByValue(this.pseudoInputs, 0, 1) as tf.Tensor4D));
+  }
+
+  /** log p(z) = log (1/K) Σ_k N(z; μ_k, σ_k²), z [..., D] → [...]. */
+  logProb = (z: tf.Tensor): tf.Tensor => tf.tidy(() => {
+    const { mu, logvar } = this.componentParams();
+    return logMixtureDiag(z, tf.zeros([this.components]), mu, logvar);
+  });
+
+  /** The prior as the equal-weight mixture it is for the current encoder (for files the explorer reads). */
+  mixture(): GmmParams {
+    const { mu, logvar } = this.componentParams();
+    const K = this.components;
+    const D = this.latent;
+    const [m, v] = [mu.dataSync(), logvar.dataSync()];
+    tf.dispose([mu, logvar]);
+    const rows = (a: ArrayLike<number>): number[][] => Array.from({ length: K }, (_, k) => Array.from(a).slice(k * D, (k + 1) * D));
+    return { logits: new Array<number>(K).fill(0), means: rows(m), logvars: rows(v) };
+  }
+
+  getParams(): VampParams {
+    const size = this.shape.reduce((a, b) => a * b, 1);
+    const a = this.pseudoInputs.dataSync();
+    return { pseudoInputs: Array.from({ length: this.components }, (_, k) => Array.from(a.subarray(k * size, (k + 1) * size))), shape: this.shape };
+  }
+
+  /** Per draw: one uniform picks k (equal weights), then z = μ_k + σ_k ⊙ eps with D normals. */
+  sample(rng: Rng, n: number): Float32Array {
+    const { means, logvars } = this.mixture();
+    const K = this.components;
+    const D = this.latent;
+    const out = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) {
+      const k = Math.min(K - 1, Math.floor(rng.uniform() * K));
+      for (let j = 0; j < D; j++) out[i * D + j] = means[k][j] + Math.exp(0.5 * logvars[k][j]) * rng.normal();
+    }
+    return out;
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables);
+  }
+}
+
+/** The prior a config asks for; `rng` draws the mixture's initial means or the pseudo-inputs (which need the image shape). */
+export function createPrior(config: PriorConfig | undefined, latent: number, rng: Rng, imageShape?: [number, number, number]): Prior {
   if (!config || config.kind === 'standard') return new StandardNormalPrior(latent);
+  if (config.kind === 'vamp') {
+    if (!imageShape) throw new Error('a VampPrior needs the image shape');
+    return VampPrior.init(config.components, latent, imageShape, rng);
+  }
   return GmmPrior.init(config.components, latent, rng);
 }
 
-/** Parses `standard` or `gmm:K` (K ≥ 1); throws an Error naming the problem. */
+/** Parses `standard`, `gmm:K` or `vamp:K` (K ≥ 1); throws an Error naming the problem. */
 export function parsePrior(s: string): PriorConfig {
   if (s === 'standard' || s === 'normal') return { kind: 'standard' };
-  const m = /^gmm:(\d+)$/.exec(s.trim());
-  if (m && Number(m[1]) >= 1) return { kind: 'gmm', components: Number(m[1]) };
-  throw new Error(`prior must be 'standard' or 'gmm:K' with K ≥ 1 components (got '${s}')`);
+  const m = /^(gmm|vamp):(\d+)$/.exec(s.trim());
+  if (m && Number(m[2]) >= 1) return { kind: m[1] as 'gmm' | 'vamp', components: Number(m[2]) };
+  throw new Error(`prior must be 'standard', 'gmm:K' (a mixture of K Gaussians) or 'vamp:K' (a VampPrior with K pseudo-inputs), K ≥ 1 (got '${s}')`);
 }

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 import { modelLayers, type LayerSpec } from './layers.js';
 import type { ActivationName } from '../engine/layers.js';
+import { biasInitializer, kernelInitializer, type InitScheme, type LayerShape } from './init.js';
 
 export interface EncoderDecoder {
   encoder: tf.LayersModel;
@@ -20,20 +21,31 @@ export interface EncoderDecoder {
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
 
 /**
- * The initialisers, chosen in one place: one call per layer kernel and per layer bias, in the
- * order the layers are built. Seeded: the same seed gives the same weights.
+ * The initialisers, chosen in one place (the scheme in src/models/init.ts): one call per layer
+ * kernel and per layer bias, in the order the layers are built. Seeded: the same seed gives the
+ * same weights. Kernel seeds count up from seed·1000 + 1 as they always did; bias seeds (used by
+ * 'pytorch' only) from seed·1000 + 501.
  */
 class Initializers {
   private next: number;
-  constructor(seed: number) {
+  private nextBias: number;
+  constructor(seed: number, private readonly scheme: InitScheme) {
     this.next = (Math.floor(seed) * 1000 + 1) >>> 0;
+    this.nextBias = (Math.floor(seed) * 1000 + 501) >>> 0;
   }
-  kernel(_layer: LayerSpec): Initializer {
-    return tf.initializers.glorotUniform({ seed: this.next++ });
+  kernel(layer: LayerShape): Initializer {
+    return kernelInitializer(this.scheme, layer, this.next++);
   }
-  bias(_layer: LayerSpec): Initializer {
-    return tf.initializers.zeros();
+  bias(layer: LayerShape): Initializer {
+    return biasInitializer(this.scheme, layer, this.nextBias++);
   }
+}
+
+/** PyTorch's view of a layer's weight (for fan-in), from the layer and the channels (or features) it reads. */
+function layerShape(l: LayerSpec & { kind: 'dense' | 'conv2d' | 'conv2dTranspose' }, inputs: number): LayerShape {
+  return l.kind === 'dense'
+    ? { kind: 'dense', inputs, units: l.units }
+    : { kind: l.kind, inChannels: inputs, filters: l.filters, kernelSize: l.kernel };
 }
 
 /** A dense or conv layer's own activation (tfjs layers have no leakyRelu identifier: that is an activation layer). */
@@ -43,19 +55,19 @@ function ownActivation(l: LayerSpec & { activation: ActivationName }): 'linear' 
 }
 
 /** One tfjs layer for one entry of the description. */
-function tfLayer(l: LayerSpec, init: Initializers): tf.layers.Layer {
+function tfLayer(l: LayerSpec, init: Initializers, inputs: number): tf.layers.Layer {
   switch (l.kind) {
     case 'dense':
-      return tf.layers.dense({ units: l.units, activation: ownActivation(l), kernelInitializer: init.kernel(l), biasInitializer: init.bias(l), name: l.name });
+      return tf.layers.dense({ units: l.units, activation: ownActivation(l), ...initializers(l, init, inputs), name: l.name });
     case 'conv2d':
       return tf.layers.conv2d({
         filters: l.filters, kernelSize: l.kernel, strides: l.stride, padding: 'valid', activation: ownActivation(l),
-        kernelInitializer: init.kernel(l), biasInitializer: init.bias(l), name: l.name,
+        ...initializers(l, init, inputs), name: l.name,
       });
     case 'conv2dTranspose':
       return tf.layers.conv2dTranspose({
         filters: l.filters, kernelSize: l.kernel, strides: l.stride, padding: 'same', activation: ownActivation(l),
-        kernelInitializer: init.kernel(l), biasInitializer: init.bias(l), name: l.name,
+        ...initializers(l, init, inputs), name: l.name,
       });
     case 'zeroPad2d':
       return tf.layers.zeroPadding2d({ padding: l.pad, name: l.name });
@@ -68,18 +80,27 @@ function tfLayer(l: LayerSpec, init: Initializers): tf.layers.Layer {
   }
 }
 
+/** A layer's kernel and bias initialisers (both drawn in this order, once per layer). */
+function initializers(l: LayerSpec & { kind: 'dense' | 'conv2d' | 'conv2dTranspose' }, init: Initializers, inputs: number): { kernelInitializer: Initializer; biasInitializer: Initializer } {
+  const shape = layerShape(l, inputs);
+  return { kernelInitializer: init.kernel(shape), biasInitializer: init.bias(shape) };
+}
+
+/** The last dimension (channels or features) of a symbolic tensor. */
+const lastDim = (t: tf.SymbolicTensor): number => t.shape[t.shape.length - 1] as number;
+
 function applyAll(layers: readonly LayerSpec[], input: tf.SymbolicTensor, init: Initializers): tf.SymbolicTensor {
-  return layers.reduce((h, l) => tfLayer(l, init).apply(h) as tf.SymbolicTensor, input);
+  return layers.reduce((h, l) => tfLayer(l, init, lastDim(h)).apply(h) as tf.SymbolicTensor, input);
 }
 
 /** Builds a fresh encoder and decoder with weights drawn from `seed`. */
 export function buildModel(config: ModelConfig, seed = 0): EncoderDecoder {
   const d = modelLayers(config);
-  const init = new Initializers(seed);
+  const init = new Initializers(seed, config.init ?? 'glorot');
   const x = tf.input({ shape: d.input, name: 'x' });
   const h = applyAll(d.encoder, x, init);
-  const mu = tfLayer(d.mu, init).apply(h) as tf.SymbolicTensor;
-  const logvar = tfLayer(d.logvar, init).apply(h) as tf.SymbolicTensor;
+  const mu = tfLayer(d.mu, init, lastDim(h)).apply(h) as tf.SymbolicTensor;
+  const logvar = tfLayer(d.logvar, init, lastDim(h)).apply(h) as tf.SymbolicTensor;
   const encoder = tf.model({ inputs: x, outputs: [mu, logvar], name: 'encoder' });
   const z = tf.input({ shape: [d.latent], name: 'z' });
   const decoder = tf.model({ inputs: z, outputs: applyAll(d.decoder, z, init), name: 'decoder' });

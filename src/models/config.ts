@@ -10,12 +10,16 @@
  */
 import { UserError } from '../errors.js';
 import type { PriorConfig } from '../math/prior.js';
+import type { InitScheme } from './init.js';
 
 /**
- * Gaussian `mean`: how the decoder's last layer maps to the mean, 'sigmoid' (default: images in
- * [0, 1]) or 'identity' (a linear output, for standardised tabular data).
+ * p(x|z): 'gaussian' (fixed σ², decoder means; `mean` says how the decoder's last layer maps to
+ * the mean: 'sigmoid' (default, images in [0, 1]) or 'identity' (a linear output, for standardised
+ * tabular data)), 'bernoulli' (logits), 'gaussian-learned' (σ-VAE, per-image optimal σ², decoder
+ * means), 'continuous-bernoulli' (logits); see src/math/likelihood.ts.
  */
-export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number; mean?: 'sigmoid' | 'identity' } | { kind: 'bernoulli' };
+export type LikelihoodConfig = { kind: 'gaussian'; sigma2: number; mean?: 'sigmoid' | 'identity' } | { kind: 'bernoulli' } | { kind: 'gaussian-learned' } | { kind: 'continuous-bernoulli' };
+export const LIKELIHOOD_KINDS = ['gaussian', 'bernoulli', 'gaussian-learned', 'continuous-bernoulli'] as const;
 /** Hidden-layer activation of an MLP model (leakyRelu has slope 0.2). */
 export type Activation = 'relu' | 'tanh' | 'leakyRelu';
 
@@ -31,6 +35,8 @@ export interface ConvModelConfig {
   likelihood: LikelihoodConfig;
   /** p(z): absent or standard = N(0, I); gmm = a learnable mixture of K Gaussians (src/math/prior.ts). */
   prior?: PriorConfig;
+  /** Weight initialisation (src/models/init.ts); absent = 'glorot' (runs made before the option). */
+  init?: InitScheme;
 }
 
 /** A fully connected VAE (the PyTorch example's 784-400-20 and the seeds' variants). */
@@ -46,12 +52,17 @@ export interface MlpModelConfig {
   likelihood: LikelihoodConfig;
   /** p(z): absent or standard = N(0, I); gmm = a learnable mixture of K Gaussians (src/math/prior.ts). */
   prior?: PriorConfig;
+  /** Weight initialisation (src/models/init.ts); absent = 'glorot' (runs made before the option). */
+  init?: InitScheme;
 }
 
 /** The plain, serialisable description of a model (stored in run.json); `Vae.create` builds it. */
 export type ModelConfig = ConvModelConfig | MlpModelConfig;
 
-/** The seed-000 model: 3x32x32 faces, 2-D latent, Gaussian likelihood with sigma^2 = 1. */
+/**
+ * The seed-000 model: 3x32x32 faces, 2-D latent, Gaussian likelihood with sigma^2 = 1, PyTorch's
+ * default initialisation (it converges faster than Glorot here; README, Model quality).
+ */
 export const SEED000_CONV: ConvModelConfig = {
   kind: 'conv',
   height: 32,
@@ -60,9 +71,10 @@ export const SEED000_CONV: ConvModelConfig = {
   latent: 2,
   filters: [32, 64, 128],
   likelihood: { kind: 'gaussian', sigma2: 1 },
+  init: 'pytorch',
 };
 
-/** The well-known PyTorch example: 784-400-20, ReLU, Bernoulli. */
+/** The well-known PyTorch example: 784-400-20, ReLU, Bernoulli, PyTorch's default initialisation. */
 export const MLP_400_20: MlpModelConfig = {
   kind: 'mlp',
   height: 28,
@@ -72,6 +84,7 @@ export const MLP_400_20: MlpModelConfig = {
   hidden: [400],
   activation: 'relu',
   likelihood: { kind: 'bernoulli' },
+  init: 'pytorch',
 };
 
 /** Named presets for `--model`. */
@@ -107,14 +120,15 @@ export function validateModelConfig(c: unknown): ModelConfig {
     need((o[k] as number) <= max, `${k} must be at most ${max} (got ${o[k] as number})`);
   }
   const lik = o.likelihood as Record<string, unknown> | undefined;
-  need(typeof lik === 'object' && lik !== null && (lik.kind === 'gaussian' || lik.kind === 'bernoulli'), "likelihood.kind must be 'gaussian' or 'bernoulli'");
+  need(typeof lik === 'object' && lik !== null && (LIKELIHOOD_KINDS as readonly unknown[]).includes(lik.kind), `likelihood.kind must be one of ${LIKELIHOOD_KINDS.join(', ')}`);
   if (lik!.kind === 'gaussian') need(typeof lik!.sigma2 === 'number' && (lik!.sigma2 as number) > 0, 'likelihood.sigma2 must be a positive number');
   if (lik!.kind === 'gaussian') need(lik!.mean === undefined || lik!.mean === 'sigmoid' || lik!.mean === 'identity', "likelihood.mean must be 'sigmoid' or 'identity'");
   if (o.prior !== undefined) {
     const p = o.prior as Record<string, unknown> | null;
-    need(typeof p === 'object' && p !== null && (p.kind === 'standard' || (p.kind === 'gmm' && isPosInt(p.components))),
-      "prior must be { kind: 'standard' } or { kind: 'gmm', components: K } with K a positive integer");
+    need(typeof p === 'object' && p !== null && (p.kind === 'standard' || ((p.kind === 'gmm' || p.kind === 'vamp') && isPosInt(p.components))),
+      "prior must be { kind: 'standard' }, { kind: 'gmm', components: K } or { kind: 'vamp', components: K } with K a positive integer");
   }
+  if (o.init !== undefined) need(o.init === 'glorot' || o.init === 'pytorch', `init must be 'glorot' or 'pytorch' (got ${JSON.stringify(o.init)})`);
   if (o.kind === 'conv') {
     const f = o.filters;
     need(Array.isArray(f) && f.length > 0 && f.every(isPosInt), 'filters must be a non-empty list of positive integers');
@@ -134,8 +148,11 @@ export function validateModelConfig(c: unknown): ModelConfig {
 
 /** Human-readable one-line description, e.g. for the start of `vae train`. */
 export function describeModel(c: ModelConfig): string {
-  const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2}${c.likelihood.mean === 'identity' ? ', linear mean' : ''})` : 'Bernoulli') +
-    (c.prior?.kind === 'gmm' ? `, mixture prior of ${c.prior.components} Gaussians` : '');
+  const names = { bernoulli: 'Bernoulli', 'gaussian-learned': 'Gaussian(optimal sigma^2 per image)', 'continuous-bernoulli': 'continuous Bernoulli' };
+  const lik = (c.likelihood.kind === 'gaussian' ? `Gaussian(sigma^2=${c.likelihood.sigma2}${c.likelihood.mean === 'identity' ? ', linear mean' : ''})` : names[c.likelihood.kind]) +
+    (c.prior?.kind === 'gmm' ? `, mixture prior of ${c.prior.components} Gaussians` : '') +
+    (c.prior?.kind === 'vamp' ? `, VampPrior with ${c.prior.components} pseudo-inputs` : '') +
+    (c.init ? `, ${c.init} init` : '');
   const shape = `${c.channels}x${c.height}x${c.width}`;
   if (c.kind === 'conv') return `conv VAE ${shape}, filters ${c.filters.join('/')}, latent ${c.latent}, ${lik}`;
   return `MLP VAE ${c.height * c.width * c.channels}-${c.hidden.join('-')}-${c.latent} (${c.activation}), ${lik}`;
@@ -149,6 +166,7 @@ export interface ModelOverrides {
   activation?: Activation;
   likelihood?: LikelihoodConfig;
   prior?: PriorConfig;
+  init?: InitScheme;
 }
 
 /**
@@ -175,5 +193,6 @@ export function fitModelToData(
     };
     if (overrides.prior && overrides.prior.kind !== 'standard') config.prior = overrides.prior;
   }
+  if (overrides.init) config.init = overrides.init;
   return validateModelConfig(config);
 }

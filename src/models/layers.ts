@@ -10,21 +10,24 @@
  *   last one to the image's channels.
  * - mlp: flatten, per hidden size a dense layer and its activation layer; dense mu and logvar.
  *   Decoder: the hidden sizes reversed, then a dense output layer and a reshape to the image.
- * The output head's activation follows the likelihood: sigmoid means for the Gaussian, logits
- * (linear) for the Bernoulli.
+ * The output head's activation follows the likelihood: sigmoid means for the Gaussians, logits
+ * (linear) for the Bernoullis.
  */
 import type { ActivationName, LayerSpec, NetDescription } from '../engine/layers.js';
 import type { Activation, ModelConfig } from './config.js';
+import { decoderOutputsLogits } from '../math/likelihood.js';
 
 export type { LayerSpec, NetDescription } from '../engine/layers.js';
 
 /**
- * Activation of the output head for a likelihood: sigmoid Gaussian means, linear means when the
- * likelihood asks for `mean: 'identity'` (standardised tabular data, on main), Bernoulli logits.
+ * Activation of the output head for a likelihood: sigmoid means for the Gaussians (fixed or
+ * learned variance), linear means when a Gaussian asks for `mean: 'identity'` (standardised
+ * tabular data), logits (linear) for the Bernoulli and the continuous Bernoulli.
  */
 function outputActivation(c: ModelConfig): ActivationName {
+  if (decoderOutputsLogits(c.likelihood)) return 'linear';
   const mean = (c.likelihood as { mean?: string }).mean;
-  return c.likelihood.kind === 'gaussian' && mean !== 'identity' ? 'sigmoid' : 'linear';
+  return mean === 'identity' ? 'linear' : 'sigmoid';
 }
 
 function activationLayer(a: Activation, name: string): LayerSpec {

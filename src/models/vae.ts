@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 import { buildModel, countParams, type EncoderDecoder } from './build.js';
-import { createPrior, type LogDensity, type Prior } from '../math/prior.js';
+import { VampPrior, createPrior, type LogDensity, type Prior } from '../math/prior.js';
 import { Rng } from '../math/rng.js';
+import { likelihoodMean } from '../math/likelihood.js';
 
 /** q(z|x) = N(mu, diag(exp(logvar))) for a batch: two [batch, latent] tensors. */
 export interface Posterior {
@@ -29,13 +30,15 @@ export class Vae {
     /** Default: a fresh prior of the config's kind (a seed-0 mixture; load saved parameters instead). */
     prior?: Prior,
   ) {
-    this.prior = prior ?? createPrior(config.prior, config.latent, new Rng(PRIOR_SEED));
+    this.prior = prior ?? createPrior(config.prior, config.latent, new Rng(PRIOR_SEED), [config.height, config.width, config.channels]);
+    // a VampPrior mixes this VAE's own posteriors of its pseudo-inputs
+    if (this.prior instanceof VampPrior) this.prior.bindEncoder((x) => this.encode(x));
   }
 
   /** A fresh model of `config` with weights drawn from `seed` (the same seed gives the same weights). */
   static create(config: ModelConfig, seed = 0): Vae {
     const m: EncoderDecoder = buildModel(config, seed);
-    return new Vae(config, m.encoder, m.decoder, createPrior(config.prior, config.latent, new Rng(seed ^ PRIOR_SEED)));
+    return new Vae(config, m.encoder, m.decoder, createPrior(config.prior, config.latent, new Rng(seed ^ PRIOR_SEED), [config.height, config.width, config.channels]));
   }
 
   /**
@@ -62,12 +65,9 @@ export class Vae {
     return this.decoder.apply(z, { training }) as tf.Tensor4D;
   }
 
-  /** Pixel intensities to show for z: the means, i.e. sigmoid(logits) for a Bernoulli decoder. */
+  /** Pixel intensities to show for z: the likelihood's means (sigmoid(logits) for a Bernoulli decoder, the continuous Bernoulli's mean for one). */
   decodeMean(z: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const out = this.decode(z);
-      return this.config.likelihood.kind === 'bernoulli' ? tf.sigmoid(out) : out;
-    });
+    return tf.tidy(() => likelihoodMean(this.config.likelihood, this.decode(z)) as tf.Tensor4D);
   }
 
   get trainableWeights(): tf.Variable[] {

@@ -49,7 +49,7 @@ export interface RunSummary {
 
 /** The prior file a run's run.json names (mixture prior, best epoch), or null; whether it exists is not checked. */
 export function priorFileOf(run: Pick<RunJson, 'model' | 'bestEpoch'>): string | null {
-  return run.model.prior?.kind === 'gmm' && run.bestEpoch !== null ? priorFileName(`e${run.bestEpoch}`) : null;
+  return (run.model.prior?.kind === 'gmm' || run.model.prior?.kind === 'vamp') && run.bestEpoch !== null ? priorFileName(`e${run.bestEpoch}`) : null;
 }
 
 /** The run folders directly inside `parent` (those holding run.json), sorted by name. */

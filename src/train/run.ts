@@ -25,7 +25,7 @@ import {
   WEIGHTS_FILE, loadModel, loadTensors, parseJsonText, pruneFiles, readFileChecked, saveModel, saveTensors, tensorFilePattern, weightsFileName,
 } from './checkpoint.js';
 import { writeJsonAtomic } from './files.js';
-import { PRIOR_FILE, loadPrior, priorFileName, savePrior } from './priorFile.js';
+import { PRIOR_FILE, hasPriorFile, loadPrior, priorFileName, savePrior } from './priorFile.js';
 
 export const RUN_FORMAT = 'vae-ts-run';
 
@@ -230,13 +230,13 @@ export function pruneRun(dir: string, run: RunJson): void {
   const best = run.bestEpoch === null ? [] : [weightsFileName(`e${run.bestEpoch}`)];
   pruneFiles(path.join(dir, 'encoder'), WEIGHTS_FILE, best);
   pruneFiles(path.join(dir, 'decoder'), WEIGHTS_FILE, best);
-  if (run.model.prior?.kind === 'gmm') pruneFiles(dir, PRIOR_FILE, run.bestEpoch === null ? [] : [priorFileName(`e${run.bestEpoch}`)]);
+  if (hasPriorFile(run.model)) pruneFiles(dir, PRIOR_FILE, run.bestEpoch === null ? [] : [priorFileName(`e${run.bestEpoch}`)]);
   if (run.epochsDone === 0 && !run.partial) return;
   const tag = stateTag(run);
   pruneFiles(path.join(dir, 'state', 'encoder'), WEIGHTS_FILE, [weightsFileName(tag)]);
   pruneFiles(path.join(dir, 'state', 'decoder'), WEIGHTS_FILE, [weightsFileName(tag)]);
   pruneFiles(path.join(dir, 'state'), tensorFilePattern('optimizer'), [`optimizer-${tag}.bin`]);
-  if (run.model.prior?.kind === 'gmm') pruneFiles(path.join(dir, 'state'), PRIOR_FILE, [priorFileName(tag)]);
+  if (hasPriorFile(run.model)) pruneFiles(path.join(dir, 'state'), PRIOR_FILE, [priorFileName(tag)]);
   pruneFiles(dir, /^$/, []); // temporary files only
 }
 

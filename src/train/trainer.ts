@@ -46,6 +46,11 @@ export interface TrainOptions {
   objective?: 'elbo' | 'iwae';
   /** Samples of z per example in a training step (k-sample ELBO or IWAE-k); absent = 1. */
   k?: number;
+  /**
+   * Perturbed training data (input and target alike, before binarisation), for the background
+   * model of a likelihood ratio (Ren et al. 2019, `replace:μ`); absent = none. Validation stays clean.
+   */
+  perturb?: Corruption;
 }
 
 /**
@@ -183,6 +188,7 @@ export class Trainer {
         batch.set(this.trainImages.subarray(src, src + this.size), i * this.size);
       }
       let xs: Float32Array = batch.subarray(0, b * this.size);
+      if (this.options.perturb) xs = corrupt(xs, this.options.perturb, this.rng, this.data.channels);
       if (this.options.binarize === 'dynamic') xs = binarize(xs, 'dynamic', { rng: this.rng });
       // denoising: the encoder sees a corrupted copy, the likelihood scores the clean xs
       const input = this.options.corrupt ? corrupt(xs, this.options.corrupt, this.rng, this.data.channels) : xs;
