@@ -24,7 +24,7 @@ import { ContainmentError, containedFile, type ContainedFile } from '../data/fil
 import { nameRuns, priorFileOf, summariseAll, withoutPaths, type ServedRun } from './runs.js';
 import { testSetBytes } from './testset.js';
 import { hasTestSet } from './testsetFormat.js';
-import { sendStatic, StaticError } from './static.js';
+import { sendStatic, StaticError, TYPES } from './static.js';
 import { ONNX_FILE, readOnnxRun } from '../onnx/serve.js';
 
 export interface ExplorerOptions {
@@ -48,20 +48,6 @@ export interface ExplorerHandle {
 }
 
 export const DEFAULT_PORT = 8080;
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.bin': 'application/octet-stream',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** The folder holding this package's package.json (works from src/ under vitest and from dist/). */
 export function packageRoot(): string {

@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { ContainmentError, containedFile, type ContainedFile } from '../data/files.js';
 
-const TYPES: Record<string, string> = {
+/** Content types of the files the server sends (by extension; anything else is application/octet-stream). */
+export const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
