@@ -15,6 +15,15 @@ export const isMnistLike = (r: RunSummary): boolean =>
   (r.dataset.name === 'mnist' || r.dataset.name === 'fashion-mnist') &&
   r.model.height === 28 && r.model.width === 28 && r.model.channels === 1 && !!r.urls.testset;
 
+/**
+ * A run with labelled test images to scatter (`runs/NAME/testset.bin`): MNIST-like runs, and image
+ * folders with class sub-folders (any size; their validation images stand in for a test split).
+ */
+export const hasLabelledImages = (r: RunSummary): boolean => !!r.urls.testset;
+
+/** The note the latent scatter shows for runs without labelled images. */
+export const LABELLED_ONLY = 'this view is for runs with labelled images (mnist, fashion-mnist, or an image folder with class sub-folders); the active run has none';
+
 /** The note the MNIST views show for other runs. */
 export const MNIST_ONLY = 'this view is for MNIST-like runs (mnist, fashion-mnist); the active run is not one';
 

@@ -43,7 +43,7 @@ export function savePrior(dir: string, vae: Vae, tag: string): void {
 export function loadPrior(dir: string, config: ModelConfig, tag: string): Prior | undefined {
   if (!hasPriorFile(config)) return undefined;
   const file = path.join(dir, priorFileName(tag));
-  if (!fs.existsSync(file)) throw new UserError(`${file}: missing (the run's model has a ${config.prior?.kind === 'vamp' ? 'VampPrior' : 'mixture prior'}): file not found`);
+  if (!fs.existsSync(file)) throw new UserError(`${file}: missing or not valid JSON (the run's model has a ${config.prior?.kind === 'vamp' ? 'VampPrior' : 'mixture prior'}): file not found`);
   const params = parseJson(readRegularFile(file, 64 << 20, file).toString('utf8'), file) as GmmParams;
   if (typeof params !== 'object' || params === null) throw new UserError(`${file}: not a ${config.prior?.kind === 'vamp' ? 'VampPrior' : 'mixture prior'} (the run's model has one)`);
   if (config.prior?.kind === 'vamp') {

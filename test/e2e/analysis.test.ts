@@ -126,7 +126,7 @@ afterAll(async () => {
 const priorName = (dir: string): string => `prior-e${(JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as { bestEpoch: number }).bestEpoch}.json`;
 const readPrior = (dir: string): GmmParams => JSON.parse(fs.readFileSync(path.join(dir, priorName(dir)), 'utf8')) as GmmParams;
 
-describe.skipIf(!haveChromium)('analysis views in headless Chromium', () => {
+describe.skipIf(!haveChromium && !process.env.CI)('analysis views in headless Chromium', () => {
   let server: ExplorerHandle;
   let page: Page;
   const problems: string[] = [];
@@ -409,7 +409,7 @@ describe.skipIf(!haveChromium)('analysis views in headless Chromium', () => {
   });
 });
 
-describe.skipIf(!haveChromium)('export-site: a mixture run\'s prior file goes with it', () => {
+describe.skipIf(!haveChromium && !process.env.CI)('export-site: a mixture run\'s prior file goes with it', () => {
   const out = path.join(tmp, 'site');
   let server: http.Server;
   let url: string;

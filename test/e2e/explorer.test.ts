@@ -89,7 +89,7 @@ async function drag(p: Page, area: string, from: [number, number], to: [number, 
   await idle(p);
 }
 
-describe.skipIf(!haveChromium)('explorer in headless Chromium', () => {
+describe.skipIf(!haveChromium && !process.env.CI)('explorer in headless Chromium', () => {
   beforeAll(async () => {
     await useBackend('wasm');
     const spec = { name: 'faces' as const, seed: 0, trainLimit: 512 };

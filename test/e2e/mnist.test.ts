@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
+import sharp from 'sharp';
 import { useBackend } from '../../src/engine/backend.js';
 import { loadDataset, type DatasetSpec } from '../../src/data/load.js';
 import { MLP_400_20, fitModelToData } from '../../src/models/config.js';
@@ -121,6 +122,23 @@ beforeAll(async () => {
     model: fitModelToData(MLP_400_20, { height: 32, width: 32, channels: 3 }, { hidden: [32], latent: 2, likelihood: { kind: 'gaussian', sigma2: 1 } }),
     options: { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 64, binarize: 'none', seed: 0 },
   });
+  // an image folder with class sub-folders (32×32 RGB, not MNIST-like): its labels reach the scatter
+  const shapes = path.join(tmp, 'shapes');
+  for (const [cls, colour] of [['circle', '#c33'], ['square', '#36c']] as const) {
+    fs.mkdirSync(path.join(shapes, cls), { recursive: true });
+    for (let i = 0; i < 16; i++) {
+      const r = 6 + (i % 8);
+      const shape = cls === 'circle' ? `<circle cx="16" cy="16" r="${r}" fill="${colour}"/>` : `<rect x="${16 - r}" y="${16 - r}" width="${2 * r}" height="${2 * r}" fill="${colour}"/>`;
+      await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><rect width="32" height="32" fill="#eee"/>${shape}</svg>`)).png().toFile(path.join(shapes, cls, `${i}.png`));
+    }
+  }
+  const folderSpec: DatasetSpec = { name: 'folder', path: shapes, seed: 0, height: 32, width: 32, channels: 3, validation: 0.25 };
+  const folderData = await loadDataset(folderSpec);
+  await trainRun({
+    dir: run('shapes'), data: folderData, dataset: { ...folderSpec, classNames: folderData.classNames },
+    model: fitModelToData(MLP_400_20, { height: 32, width: 32, channels: 3 }, { hidden: [32], latent: 2, likelihood: { kind: 'gaussian', sigma2: 1 } }),
+    options: { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 8, binarize: 'none', seed: 0 },
+  });
   webRoot = path.join(tmp, 'web');
   await build({ configFile: path.join(ROOT, 'vite.config.ts'), root: path.join(ROOT, 'web'), logLevel: 'warn', build: { outDir: webRoot, emptyOutDir: true } });
   context = await launch();
@@ -131,13 +149,13 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe.skipIf(!haveChromium)('MNIST views in headless Chromium', () => {
+describe.skipIf(!haveChromium && !process.env.CI)('MNIST views in headless Chromium', () => {
   let server: ExplorerHandle;
   let page: Page;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    server = await serveExplorer({ runs: [run('mnist-2d'), run('mnist-3d'), run('faces-mlp')], port: 0, webRoot });
+    server = await serveExplorer({ runs: [run('mnist-2d'), run('mnist-3d'), run('faces-mlp'), run('shapes')], port: 0, webRoot });
     page = await open(context, `${server.url}?run=mnist-2d`, problems);
   }, 120_000);
 
@@ -241,6 +259,22 @@ describe.skipIf(!haveChromium)('MNIST views in headless Chromium', () => {
     expect(diff(before, await pixels(page, 'canvas[data-role="decoded"]'))).toBeGreaterThan(2);
   });
 
+  it('an image folder with class sub-folders: the scatter colours its validation images by class, with the class names in the legend', async () => {
+    await switchTo(page, 'shapes');
+    await waitReady(page, ['latent-scatter'], 'shapes');
+    expect(await noticeShown(page, 'latent-scatter')).toBe(false);
+    // 32 images, a quarter held out for validation: those are the scatter's dots
+    expect(await page.locator('section[data-widget="latent-scatter"] circle.label-pt').count()).toBe(8);
+    const labels = await page.$$eval('section[data-widget="latent-scatter"] circle.label-pt', (cs) => [...new Set(cs.map((c) => c.getAttribute('data-label')))]);
+    expect(labels.sort()).toEqual(['0', '1']);
+    const legend = await page.$$eval('section[data-widget="latent-scatter"] .legend-item', (items) => items.map((i) => i.textContent));
+    expect(legend).toEqual([expect.stringMatching(/^circle \(\d\)$/), expect.stringMatching(/^square \(\d\)$/)]);
+    // the image of a dot is the run's own 32×32 RGB image
+    expect(await page.$eval('canvas[data-role="scatter-image"]', (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([32, 32]);
+    expect(await page.textContent('section[data-widget="latent-scatter"] figcaption')).toMatch(/^validation #0: (circle|square)$/);
+    await switchTo(page, 'mnist-2d');
+  });
+
   it('a faces run hides the MNIST views behind a note and shows the faces widgets', async () => {
     await switchTo(page, 'faces-mlp');
     for (const w of MNIST_VIEWS) {
@@ -290,7 +324,7 @@ function staticServer(root: string, prefix: string): Promise<{ url: string; clos
   });
 }
 
-describe.skipIf(!haveChromium)('export-site: a static folder that works from a plain static server', () => {
+describe.skipIf(!haveChromium && !process.env.CI)('export-site: a static folder that works from a plain static server', () => {
   const out = path.join(tmp, 'site');
   let site: { url: string; close(): Promise<void> };
   const problems: string[] = [];

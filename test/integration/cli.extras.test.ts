@@ -83,7 +83,7 @@ describe('vae CLI: priors, denoising, gradient estimators', () => {
   });
 
   it('bad options print one line and exit 2', async () => {
-    expectUserError(await vae('train', '--dataset', 'mnist', '--prior', 'gmm:0', '--epochs', '1'), /prior must be 'standard' or 'gmm:K'/);
+    expectUserError(await vae('train', '--dataset', 'mnist', '--prior', 'gmm:0', '--epochs', '1'), /prior must be 'standard', 'gmm:K' \(a mixture of K Gaussians\) or 'vamp:K'/);
     expectUserError(await vae('train', '--dataset', 'mnist', '--corrupt', 'salt:0.1', '--epochs', '1'), /noise must be gaussian:SIGMA/);
     expectUserError(await vae('train', '--dataset', 'mnist', '--warmup', '-1', '--epochs', '1'), /--warmup must be a positive number/);
     expectUserError(await vae('train', '--dataset', 'mnist', '--prior', 'gmm:2', '--free-bits', '1', '--epochs', '1', '--out', path.join(tmp, 'fb')),

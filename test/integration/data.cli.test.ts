@@ -92,7 +92,7 @@ describe('an image folder with class sub-folders', () => {
     expect(all.status, all.stderr).toBe(0);
     expect((JSON.parse(all.stdout) as { inputs: number; anomalies: number }).anomalies).toBe(12);
     const csv = fs.readFileSync(path.join(tmp, 'all.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('rank,index,label,file,neg_log_px,neg_elbo');
+    expect(csv[0]).toBe('rank,index,label,file,neg_log_px,neg_elbo,complexity_bits');
     expect(csv).toHaveLength(25);
   });
 

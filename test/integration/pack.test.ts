@@ -75,7 +75,7 @@ describe('the packed tarball in an empty project', () => {
     const top = fs.readdirSync(installed).sort();
     expect(top).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'native', 'package.json', 'web']);
     expect(fs.readdirSync(path.join(installed, 'dist'))).toEqual(['src']);
-    expect(fs.readdirSync(path.join(installed, 'native')).sort()).toEqual(['binding.gyp', 'build.mjs', 'vae_native.c']);
+    expect(fs.readdirSync(path.join(installed, 'native')).sort()).toEqual(['binding.gyp', 'build.mjs', 'src']);
     const files = fs.readdirSync(path.join(installed, 'dist', 'src'), { recursive: true }) as string[];
     expect(files.filter((f) => f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     // optional peers (ONNX runtimes) are not installed by default

@@ -40,11 +40,16 @@ describe('anomalyScores', () => {
     const out = vae.decoder.getLayer('out');
     const [k, b] = out.getWeights();
     out.setWeights([tf.zerosLike(k), tf.fill(b.shape, -3)]); // p(pixel = 1) = sigmoid(−3) for every z
+    // q(z|x) = N(0, I) = p(z): every importance weight is exactly p(x|z)
+    for (const head of ['mu', 'logvar']) {
+      const layer = vae.encoder.getLayer(head);
+      layer.setWeights(layer.getWeights().map((w) => tf.zerosLike(w)));
+    }
     const x = new Float32Array(2 * 784);
     x.set(images(1, 4), 784); // image 1 = noise with 20% white pixels
     const s = await anomalyScores(vae, x, 2, { samples: 10, seed: 0 });
     expect(rankByScore(s.negLogPx)).toEqual([1, 0]);
-    // decoder ignores z, so log p(x) = Σ log Bernoulli exactly: 784·log(1 − σ(−3)) for the black image
+    // decoder ignores z and q = p, so log p(x) = Σ log Bernoulli exactly: 784·log(1 − σ(−3)) for the black image
     expect(s.negLogPx[0]).toBeCloseTo(-784 * Math.log(1 - 1 / (1 + Math.exp(3))), 2);
     vae.dispose();
   });

@@ -26,7 +26,7 @@ describe('native/build.mjs without a toolchain', () => {
     expect(r.status).toBe(0);
     const lines = r.out.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/not built \(no C compiler.*apt-get install libopenblas-dev gcc make.*npm run build:native\).*tfjs-wasm, several times slower/);
+    expect(lines[0]).toMatch(/not built \(no C compiler.*apt-get install libopenblas-dev libdnnl-dev gcc make.*npm run build:native\).*tfjs-wasm, several times slower/);
     expect(fs.existsSync(ADDON) ? fs.statSync(ADDON).mtimeMs : null).toBe(before);
   });
 

@@ -1,5 +1,5 @@
 /**
- * MNIST view, latent scatter: the encoder means of the test images, one dot per image coloured by
+ * Latent scatter (MNIST-like runs and labelled image folders): the encoder means of the test images, one dot per image coloured by
  * its label, with a legend; pointing at a dot shows its image. Latent spaces of more than two
  * dimensions are shown as the projection onto the first two principal directions of the means.
  * A run with a mixture prior shows its component means (projected the same way) and, in 2-D, its
@@ -14,7 +14,7 @@ import { zFrame, type Frame } from '../ui/plot.js';
 import { drawComponentMeans, mixtureHeatmapUrl, mixtureWeights } from '../ui/prior.js';
 import { describe, svgEl } from '../ui/svg.js';
 import { project } from '../../src/analysis/pca.js';
-import { LABEL_COLOURS, MNIST_ONLY, isMnistLike, type LatentView, type TestSets } from '../testset.js';
+import { LABEL_COLOURS, LABELLED_ONLY, hasLabelledImages, type LatentView, type TestSets } from '../testset.js';
 
 export const EXPLANATION =
   'Where does the encoder put the digits it never saw in training? Each dot is one image of the ' +
@@ -49,7 +49,7 @@ export function latentScatter(sets: TestSets): Widget {
     ring.setAttribute('cy', String(f.y(view.xy[2 * i + 1])));
     ring.setAttribute('visibility', 'visible');
     drawImage(out.canvas, t.images, t.height, t.width, t.channels, i * size);
-    out.caption.textContent = `test #${i}: ${t.classNames[t.labels[i]] ?? t.labels[i]}`;
+    out.caption.textContent = `${t.split} #${i}: ${t.classNames[t.labels[i]] ?? t.labels[i]}`;
   };
 
   const hover = (e: PointerEvent): void => {
@@ -128,8 +128,8 @@ export function latentScatter(sets: TestSets): Widget {
     root: c.root,
     async setRun(next) {
       ctx = next;
-      if (!isMnistLike(next.run)) {
-        c.notice(MNIST_ONLY);
+      if (!hasLabelledImages(next.run)) {
+        c.notice(LABELLED_ONLY);
         markReady(c.root, next.run.name);
         return;
       }
