@@ -1,0 +1,61 @@
+/**
+ * `npm run bench:quality -- --budget short`: the IWAE paper's rows (ELBO and IWAE k=5 on the
+ * 784-200-200-50 tanh model) trained for one epoch on 1,000 MNIST images, each evaluated on 100 test
+ * images. Whatever the training, every model must satisfy NLL ≤ −L₅ ≤ −ELBO (Burda et al. 2015,
+ * Theorem 1: the IWAE bound tightens with k); the bench exits 1 when it does not, and this test
+ * reads its results.json and checks the same ordering independently, plus the printed table.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from './cliRun.js';
+import { loadNativeAddon } from '../../src/engine/native/addon.js';
+
+const BENCH = path.join(ROOT, 'dist', 'bench', 'quality.js');
+const CI = Boolean(process.env.CI);
+const native = loadNativeAddon();
+
+interface Evaluation { epochs: number; negElbo: number; negL5: number; nll: number; samples: number; examples: number; activeUnits: number; latent: number }
+
+describe.skipIf((!native.addon || !fs.existsSync(BENCH)) && !CI)('bench:quality, short budget', () => {
+  it('trains the VAE and IWAE-5 rows and finds NLL ≤ −L5 ≤ −ELBO for both', { timeout: 240_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-quality-'));
+    try {
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [BENCH, '--budget', 'short', '--dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 230_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+          resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+        });
+      });
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.status, r.stderr).toBe(0);
+      const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as Record<string, Evaluation[]>;
+      expect(Object.keys(results).sort()).toEqual(['burda-iwae5', 'burda-vae']);
+      for (const [id, evals] of Object.entries(results)) {
+        expect(evals, id).toHaveLength(1);
+        const e = evals[0];
+        expect(e.epochs).toBe(1);
+        expect(e.examples).toBe(100);
+        expect(e.samples).toBe(500);
+        expect(e.latent).toBe(50);
+        // a model that learnt something: far below the 543.4 nats of a uniform Bernoulli on 784 pixels
+        expect(e.negElbo, id).toBeLessThan(400);
+        expect(e.nll, id).toBeLessThanOrEqual(e.negL5 + 0.5);
+        expect(e.negL5, id).toBeLessThanOrEqual(e.negElbo + 0.5);
+      }
+      // the printed table: both rows, next to the published values, with the commands that made them
+      expect(r.stdout).toMatch(/\| VAE \(ELBO\), 784-200-200-50 tanh \| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \(500\) \| 86\.76 \|/);
+      expect(r.stdout).toMatch(/\| IWAE k=5, 784-200-200-50 tanh \| 1 \| .* \| 85\.54 \|/);
+      expect(r.stdout).toContain('--objective iwae --k 5 --train-limit 1000 --validation 200 --batch-size 20');
+      // rerunning resumes: nothing is trained or evaluated again
+      const again = await new Promise<string>((resolve) => {
+        execFile(process.execPath, [BENCH, '--budget', 'short', '--dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }, (_e, stdout) => resolve(stdout));
+      });
+      expect(again).not.toContain('$ node bin/vae.js');
+      expect(again).toMatch(/\| IWAE k=5, 784-200-200-50 tanh \| 1 \|/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
