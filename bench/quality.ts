@@ -19,7 +19,7 @@
  * run continues into the paper budget. Rows advance together, stage by stage, cheapest first.
  * Evaluations (`node bin/vae.js eval RUN --samples 5000 --json`, the best-validation checkpoint)
  * run at the end of stages 3…7 (40, 121, 364, 1093, 3280 epochs) and at the end of the budget, and
- * are kept in results.json; the table shows each row's latest one with its epochs and the
+ * are kept in results.json (several bench processes may share a folder, each given other --rows); the table shows each row's latest one with its epochs and the
  * training wall time up to it (--dir puts the run folders and results.json elsewhere). Every row prints the exact commands that reproduce it.
  *
  * Rows (--rows picks some, comma-separated): burda-vae, burda-iwae5, burda-iwae50 (the paper's
@@ -270,12 +270,13 @@ async function main(): Promise<void> {
           samples: b.samples, examples: big.examples, activeUnits: big.activeUnits, latent: big.latent,
           trainSeconds: trainSecondsUpTo(after, cumulative), evalSeconds: (Date.now() - t) / 1000, at: new Date().toISOString(),
         });
-        writeJsonAtomic(resultsFile, results);
+        // another bench process may be training other rows into the same folder: merge, row by row
+        writeJsonAtomic(resultsFile, { ...readJson<Results>(resultsFile, {}), [row.id]: results[row.id] });
         console.log(`[${row.id}] epoch ${cumulative}: −ELBO ${fmt(big.negElboK)}, −L5 ${fmt(five.negLogPx)}, NLL ${fmt(big.negLogPx)} (K=${b.samples}, ${big.examples} images), active units ${big.activeUnits}/${big.latent}`);
       }
     }
   }
-  printTable(rows, results, b, budgetName);
+  printTable(rows, readJson<Results>(resultsFile, results), b, budgetName);
 
   // the inequalities every model satisfies, whatever its training: NLL ≤ −L₅ ≤ −ELBO (up to the
   // estimators' noise: −L₅ and the NLL are Monte-Carlo estimates; allow 0.5 nats)
