@@ -8,8 +8,9 @@
  *          with free bits λ the KL part is β·Σ_d max(λ, batch-mean KL_d) (Kingma et al. 2016);
  *   IWAE:  −log 1/k Σ_j w_j (Burda et al. 2015), whose gradient weighs sample j by the normalised
  *          weight w̃_j = softmax_j(log w_j).
- * The prior is N(0, I) or a mixture of K diagonal Gaussians whose logits, means and log-variances
- * train with the rest. Through the reparameterisation, log q(z|x) contributes −½ per dimension to
+ * The prior is N(0, I), a mixture of K diagonal Gaussians whose logits, means and log-variances
+ * train with the rest, or the VampPrior: an equal-weight mixture whose components are the encoder
+ * at learnable pseudo-inputs (prior_vamp.c computes them and takes their gradients back). Through the reparameterisation, log q(z|x) contributes −½ per dimension to
  * d/d logvar and nothing to d/d mu.
  */
 #include <stdlib.h>
@@ -115,29 +116,45 @@ HOT static double bern_row_value(const float *out, const float *x, int n) {
   return sum;
 }
 
-/* The mixture prior's per-chunk constants: log softmax(logits) [K] and exp(−logvars) [K, L]. */
+/* The mixture prior's per-chunk constants: log softmax(logits) [K] and exp(−logvars) [K, L], and
+ * where chunk c's backward adds the gradients of its parameters (the VampPrior's components have
+ * equal weights, no logits, and their gradients go to prior_vamp.c's dComp of the chunk). */
 typedef struct {
   int K, L;
   const float *means, *logvars;
   double *logPi;
   float *invVar;
   double *lp; /* per-component log densities of one row [K] */
+  float *dLogits, *dMeans, *dLogvars;
 } Mixture;
 
-static int mixture_init(Mixture *mx, const Net *net, const float *const *P) {
-  const int K = net->priorK, L = net->latent;
+static int mixture_init(Mixture *mx, const Net *net, const float *const *P, int c) {
+  const Vamp *vp = net->vamp;
+  const int K = vp ? vp->K : net->priorK, L = net->latent;
   mx->K = K; mx->L = L;
-  mx->means = P[net->prMeans];
-  mx->logvars = P[net->prLogvars];
+  mx->means = vp ? vp->mu : P[net->prMeans];
+  mx->logvars = vp ? vp->lv : P[net->prLogvars];
   mx->logPi = malloc(sizeof(double) * 2 * K);
   mx->invVar = malloc(sizeof(float) * (size_t)K * L);
   if (!mx->logPi || !mx->invVar) { free(mx->logPi); free(mx->invVar); return -1; }
   mx->lp = mx->logPi + K;
-  const float *logits = P[net->prLogits];
-  double m = -INFINITY, s = 0;
-  for (int k = 0; k < K; k++) if (logits[k] > m) m = logits[k];
-  for (int k = 0; k < K; k++) s += exp(logits[k] - m);
-  for (int k = 0; k < K; k++) mx->logPi[k] = logits[k] - m - log(s);
+  if (vp) {
+    mx->dLogits = NULL;
+    mx->dMeans = vp->dComp + 2 * (size_t)K * L * c;
+    mx->dLogvars = mx->dMeans + (size_t)K * L;
+    memset(mx->dMeans, 0, sizeof(float) * 2 * (size_t)K * L);
+    for (int k = 0; k < K; k++) mx->logPi[k] = -log((double)K);
+  } else {
+    float *grad = net->slot[c];
+    mx->dLogits = grad + net->paramOffset[net->prLogits];
+    mx->dMeans = grad + net->paramOffset[net->prMeans];
+    mx->dLogvars = grad + net->paramOffset[net->prLogvars];
+    const float *logits = P[net->prLogits];
+    double m = -INFINITY, s = 0;
+    for (int k = 0; k < K; k++) if (logits[k] > m) m = logits[k];
+    for (int k = 0; k < K; k++) s += exp(logits[k] - m);
+    for (int k = 0; k < K; k++) mx->logPi[k] = logits[k] - m - log(s);
+  }
   for (size_t i = 0; i < (size_t)K * L; i++) mx->invVar[i] = expf(-mx->logvars[i]);
   return 0;
 }
@@ -167,13 +184,11 @@ static double mixture_logp(Mixture *mx, const float *z) {
 }
 
 /* coefficient g of log p(z) in the loss for one row: dz += g·∂log p/∂z, prior gradients += g·∂log p/∂θ */
-static void mixture_backward(Mixture *mx, const Net *net, const float *z, double logp, float g, float *dz, float *grad) {
-  float *dLogits = grad + net->paramOffset[net->prLogits];
-  float *dMeans = grad + net->paramOffset[net->prMeans];
-  float *dLogvars = grad + net->paramOffset[net->prLogvars];
+static void mixture_backward(Mixture *mx, const float *z, double logp, float g, float *dz) {
+  float *dLogits = mx->dLogits, *dMeans = mx->dMeans, *dLogvars = mx->dLogvars;
   for (int k = 0; k < mx->K; k++) {
     const float r = (float)exp(mx->lp[k] - logp); /* responsibility of component k */
-    dLogits[k] += g * (r - (float)exp(mx->logPi[k]));
+    if (dLogits) dLogits[k] += g * (r - (float)exp(mx->logPi[k]));
     const float *m = mx->means + (size_t)k * mx->L, *iv = mx->invVar + (size_t)k * mx->L;
     float *dm = dMeans + (size_t)k * mx->L, *dl = dLogvars + (size_t)k * mx->L;
     for (int d = 0; d < mx->L; d++) {
@@ -217,7 +232,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
   const float *const *P = st->param;
   const float *x = st->x + (size_t)start * D;
   const float *xEnc = st->xEnc + (size_t)start * D;
-  const int standard = net->priorK == 0;
+  const int standard = net->priorK == 0 && !net->vamp;
   const int analytic = standard && !st->klMonteCarlo;
 
   const float *h = encode_chunk(st, wk, xEnc, b);
@@ -259,7 +274,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
   }
   /* log p(z) and log q(z|x) per row */
   Mixture mx = {0};
-  if (!standard && mixture_init(&mx, net, P)) {
+  if (!standard && mixture_init(&mx, net, P, c)) {
     atomic_store(&st->failed, 1);
     return;
   }
@@ -317,7 +332,10 @@ static void run_chunk(Step *st, Work *wk, int c) {
   }
 
   float *grad = net->slot[c];
-  if (!standard) memset(grad + net->paramOffset[net->prLogits], 0, sizeof(float) * (net->totalParams - net->paramOffset[net->prLogits]));
+  if (!standard) {
+    const size_t first = net->paramOffset[net->vamp ? net->prU : net->prLogits]; /* the prior's parameters (the last ones) */
+    memset(grad + first, 0, sizeof(float) * (net->totalParams - first));
+  }
   const float invB = 1.0f / (float)st->batch, beta = st->beta;
   const int iwae = st->objective == OBJ_IWAE;
   /* ∂loss/∂out = a_r/B · (−∂log p(x|z)/∂out) */
@@ -349,7 +367,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
       }
     } else {
       mixture_logp(&mx, z); /* per-component densities of this row */
-      mixture_backward(&mx, net, z, wk->rowPz[r], gPz, dz, grad);
+      mixture_backward(&mx, z, wk->rowPz[r], gPz, dz);
       for (int d = 0; d < L; d++) dlv[d] += 0.5f * gPz;
     }
     for (int d = 0; d < L; d++) {

@@ -1,7 +1,8 @@
 /**
  * The native engine in the trainer and the CLI: epochs trained by it agree with epochs trained by
  * the tfjs engine on wasm from the same weights, data, eps and shuffling (MNIST MLP with dynamic
- * binarisation, denoising and warm-up; free bits; IWAE-k; the mixture prior; a small conv model);
+ * binarisation, denoising and warm-up; free bits; IWAE-k; the mixture prior; the VampPrior; a
+ * small conv model);
  * the tensor count stays put; `vae train` prints the engine it chose and records it per epoch in
  * run.json, or says why native declined (VAE_NATIVE=0 stands in for a machine without the addon).
  * In CI (CI=true) a missing addon fails these tests instead of skipping them.
@@ -20,6 +21,8 @@ import { MLP_400_20, SEED000_CONV, type ModelConfig } from '../../src/models/con
 import { Vae } from '../../src/models/vae.js';
 import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions } from '../../src/train/trainer.js';
 import type { EpochRecord } from '../../src/train/history.js';
+import { VampPrior } from '../../src/math/prior.js';
+import { Rng } from '../../src/math/rng.js';
 
 const native = loadNativeAddon();
 const CI = process.env.CI === 'true';
@@ -124,6 +127,7 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     ['IWAE-4', { objective: 'iwae', k: 4, batchSize: 200 }, undefined],
     ['3-sample ELBO, β 0.7', { k: 3, beta: 0.7 }, undefined],
     ['mixture prior of 5 components', {}, { kind: 'gmm', components: 5 }],
+    ['VampPrior of 12 pseudo-inputs', {}, { kind: 'vamp', components: 12 }],
   ] as const) {
     it(`MNIST MLP, ${name}: native runs it, the same epochs as tfjs on wasm`, async () => {
       const config: ModelConfig = { ...MLP_400_20, hidden: [32], latent: 4, ...(prior ? { prior } : {}) };
@@ -140,13 +144,14 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     });
   }
 
-  it('vae train: the engine chosen is printed and recorded per epoch (IWAE-k, free bits, mixture prior on native; declined: said why)', async () => {
+  it('vae train: the engine chosen is printed and recorded per epoch (IWAE-k, free bits, mixture prior, VampPrior on native; declined: said why)', async () => {
     if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npm run build');
     const args = ['train', '--dataset', 'mnist', '--model', 'mlp-tanh', '--hidden', '32,32', '--latent', '5', '--train-limit', '256', '--epochs', '2'];
     const runs = [
       ['iwae', '--objective', 'iwae', '--k', '5'],
       ['fb', '--free-bits', '0.5'],
       ['gmm', '--prior', 'gmm:10'],
+      ['vamp', '--prior', 'vamp:10'],
     ];
     const results = await Promise.all(runs.map(([d, ...extra]) => vae({}, ...args, ...extra, '--out', path.join(tmp, d))));
     results.forEach((r, i) => {
@@ -166,6 +171,29 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     const bad = await vae({}, ...args, '--objective', 'iwae', '--free-bits', '0.5', '--out', path.join(tmp, 'bad'));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--objective iwae has no --beta, --warmup or --free-bits/);
+  });
+
+  it('vae train --prior vamp:10 (issue 14): the 784-400-20 MLP with a VampPrior trains on native, run.json says so', async () => {
+    const dir = path.join(tmp, 'vamp-mlp');
+    const r = await vae({}, 'train', '--dataset', 'mnist', '--model', 'mlp', '--prior', 'vamp:10', '--epochs', '1', '--train-limit', '2000', '--out', dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^engine: native \(OpenBLAS [^,]+, \d+ threads?\)$/m);
+    expect(r.stderr).toMatch(/VampPrior with 10 pseudo-inputs/);
+    const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as { backend: string; history: { engine: string; train: { loss: number } }[] };
+    expect(run.backend).toBe('native');
+    expect(run.history.map((h) => h.engine)).toEqual(['native']);
+    expect(Number.isFinite(run.history[0].train.loss)).toBe(true);
+    // the prior file holds the trained pseudo-inputs (the tfjs engine reads them back)
+    const prior = JSON.parse(fs.readFileSync(path.join(dir, 'prior-e1.json'), 'utf8')) as { kind: string; pseudoInputs: number[][] };
+    expect(prior.kind).toBe('vamp');
+    expect(prior.pseudoInputs).toHaveLength(10);
+    // Adam moved them from their seeded start (Vae.create's, seed 0), by at most lr per step (16 steps)
+    const start = VampPrior.init(10, 20, [28, 28, 1], new Rng(0 ^ 0x9a1a));
+    const before = start.getParams().pseudoInputs.flat();
+    start.dispose();
+    const moved = Math.max(...prior.pseudoInputs.flat().map((v, i) => Math.abs(v - before[i])));
+    expect(moved).toBeGreaterThan(1e-4);
+    expect(moved).toBeLessThan(16 * 1e-3 * 1.01);
   });
 
   it('vae eval, anomaly and encode: the native engine gives the numbers tfjs gives, and says it is the engine', async () => {
