@@ -116,90 +116,6 @@ HOT static double bern_row_value(const float *out, const float *x, int n) {
   return sum;
 }
 
-/* The mixture prior's per-chunk constants: log softmax(logits) [K] and exp(−logvars) [K, L], and
- * where chunk c's backward adds the gradients of its parameters (the VampPrior's components have
- * equal weights, no logits, and their gradients go to prior_vamp.c's dComp of the chunk). */
-typedef struct {
-  int K, L;
-  const float *means, *logvars;
-  double *logPi;
-  float *invVar;
-  double *lp; /* per-component log densities of one row [K] */
-  float *dLogits, *dMeans, *dLogvars;
-} Mixture;
-
-static int mixture_init(Mixture *mx, const Net *net, const float *const *P, int c) {
-  const Vamp *vp = net->vamp;
-  const int K = vp ? vp->K : net->priorK, L = net->latent;
-  mx->K = K; mx->L = L;
-  mx->means = vp ? vp->mu : P[net->prMeans];
-  mx->logvars = vp ? vp->lv : P[net->prLogvars];
-  mx->logPi = malloc(sizeof(double) * 2 * K);
-  mx->invVar = malloc(sizeof(float) * (size_t)K * L);
-  if (!mx->logPi || !mx->invVar) { free(mx->logPi); free(mx->invVar); return -1; }
-  mx->lp = mx->logPi + K;
-  if (vp) {
-    mx->dLogits = NULL;
-    mx->dMeans = vp->dComp + 2 * (size_t)K * L * c;
-    mx->dLogvars = mx->dMeans + (size_t)K * L;
-    memset(mx->dMeans, 0, sizeof(float) * 2 * (size_t)K * L);
-    for (int k = 0; k < K; k++) mx->logPi[k] = -log((double)K);
-  } else {
-    float *grad = net->slot[c];
-    mx->dLogits = grad + net->paramOffset[net->prLogits];
-    mx->dMeans = grad + net->paramOffset[net->prMeans];
-    mx->dLogvars = grad + net->paramOffset[net->prLogvars];
-    const float *logits = P[net->prLogits];
-    double m = -INFINITY, s = 0;
-    for (int k = 0; k < K; k++) if (logits[k] > m) m = logits[k];
-    for (int k = 0; k < K; k++) s += exp(logits[k] - m);
-    for (int k = 0; k < K; k++) mx->logPi[k] = logits[k] - m - log(s);
-  }
-  for (size_t i = 0; i < (size_t)K * L; i++) mx->invVar[i] = expf(-mx->logvars[i]);
-  return 0;
-}
-
-static void mixture_free(Mixture *mx) {
-  free(mx->logPi);
-  free(mx->invVar);
-}
-
-/* log p(z) of one row; leaves the per-component log densities in mx->lp */
-static double mixture_logp(Mixture *mx, const float *z) {
-  double best = -INFINITY;
-  for (int k = 0; k < mx->K; k++) {
-    const float *m = mx->means + (size_t)k * mx->L, *lv = mx->logvars + (size_t)k * mx->L, *iv = mx->invVar + (size_t)k * mx->L;
-    double s = 0;
-    for (int d = 0; d < mx->L; d++) {
-      const double diff = (double)z[d] - m[d];
-      s += LOG_2PI + lv[d] + diff * diff * iv[d];
-    }
-    mx->lp[k] = mx->logPi[k] - 0.5 * s;
-    if (mx->lp[k] > best) best = mx->lp[k];
-  }
-  if (best == -INFINITY) return best;
-  double t = 0;
-  for (int k = 0; k < mx->K; k++) t += exp(mx->lp[k] - best);
-  return best + log(t);
-}
-
-/* coefficient g of log p(z) in the loss for one row: dz += g·∂log p/∂z, prior gradients += g·∂log p/∂θ */
-static void mixture_backward(Mixture *mx, const float *z, double logp, float g, float *dz) {
-  float *dLogits = mx->dLogits, *dMeans = mx->dMeans, *dLogvars = mx->dLogvars;
-  for (int k = 0; k < mx->K; k++) {
-    const float r = (float)exp(mx->lp[k] - logp); /* responsibility of component k */
-    if (dLogits) dLogits[k] += g * (r - (float)exp(mx->logPi[k]));
-    const float *m = mx->means + (size_t)k * mx->L, *iv = mx->invVar + (size_t)k * mx->L;
-    float *dm = dMeans + (size_t)k * mx->L, *dl = dLogvars + (size_t)k * mx->L;
-    for (int d = 0; d < mx->L; d++) {
-      const float diff = z[d] - m[d], q = diff * iv[d];
-      dz[d] -= g * r * q;
-      dm[d] += g * r * q;
-      dl[d] += g * r * 0.5f * (diff * q - 1.0f);
-    }
-  }
-}
-
 static double log_sum_exp(const double *v, int n, int stride) {
   double m = -INFINITY;
   for (int j = 0; j < n; j++) if (v[j * stride] > m) m = v[j * stride];
@@ -288,7 +204,12 @@ static void run_chunk(Step *st, Work *wk, int c) {
       pz += LOG_2PI + (double)z[d] * z[d];
     }
     wk->rowQ[r] = -0.5 * q;
-    wk->rowPz[r] = standard ? -0.5 * pz : mixture_logp(&mx, z);
+    if (standard) wk->rowPz[r] = -0.5 * pz;
+  }
+  if (!standard && mixture_logp_rows(&mx, wk->z, rows, wk->rowPz, train)) {
+    mixture_free(&mx);
+    atomic_store(&st->failed, 1);
+    return;
   }
   /* per example: the ELBO terms (reported) and the IWAE bound */
   double sumRecon = 0, sumKl = 0, sumIwae = 0;
@@ -350,6 +271,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
   /* through log p(z), log q(z|x) and z = mu + std·eps */
   memset(wk->dmu, 0, sizeof(float) * b * L);
   memset(wk->dlv, 0, sizeof(float) * b * L);
+  if (!standard) mixture_backward_rows(&mx, wk->z, rows, wk->rowW, iwae ? -invB : -beta * invB, wk->dz);
   for (int r = 0; r < rows; r++) {
     const int i = r % b, j = r / b;
     const float a = (float)wk->rowW[r] * invB;
@@ -366,9 +288,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
         dlv[d] += 0.5f * gPz * mask; /* log q: −½ per dimension, coefficient −gPz */
       }
     } else {
-      mixture_logp(&mx, z); /* per-component densities of this row */
-      mixture_backward(&mx, z, wk->rowPz[r], gPz, dz);
-      for (int d = 0; d < L; d++) dlv[d] += 0.5f * gPz;
+      for (int d = 0; d < L; d++) dlv[d] += 0.5f * gPz; /* log p(z) went into dz above */
     }
     for (int d = 0; d < L; d++) {
       dmu[d] += dz[d];

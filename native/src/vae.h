@@ -6,6 +6,7 @@
  *                src/engine/native/netSpec.ts): layers, forward and backward of one layer
  *   objective.c  the objectives (k-sample ELBO with analytic or Monte-Carlo KL, β, free bits,
  *                IWAE-k; standard normal, Gaussian-mixture or VampPrior), per chunk of the batch
+ *   prior_mixture.c  log p(z) of a mixture prior and its gradients, a chunk's rows at once (GEMMs)
  *   prior_vamp.c the VampPrior: its pseudo-inputs through the encoder (the mixture's components)
  *                and the gradients back through the encoder to them
  *   adam.c       the gradient sum over chunks and tfjs's Adam update
@@ -197,6 +198,27 @@ typedef struct {
 
 void chunk_task(void *arg, int tid);
 void kl_dims_task(void *arg, int tid);
+
+/* ------------------------------------------------------------------ prior_mixture.c
+ * The mixture prior (Gaussian mixture or VampPrior) of a chunk c: its constants, where the chunk's
+ * backward adds the parameters' gradients, scratch, and the responsibilities of its rows. */
+typedef struct {
+  int K, L;
+  const float *means, *logvars;
+  double *logPi, *c, *iv, *a;         /* log π [K], Σ_d (m²·iv + logvar) + L·log 2π [K], exp(−logvar), m·iv [K, L] */
+  double *zb, *z2b, *t1, *t2, *s;      /* block scratch */
+  double *gz, *gz2, *gs;               /* backward sums */
+  float *resp;                         /* [rows, K] */
+  float *e;                            /* [K] scratch */
+  float *dLogits, *dMeans, *dLogvars;  /* dLogits NULL: equal weights (VampPrior) */
+} Mixture;
+int mixture_init(Mixture *mx, const Net *net, const float *const *P, int c);
+void mixture_free(Mixture *mx);
+/* log p(z) of rows z [rows, L] into logp; keep: the responsibilities for mixture_backward_rows */
+int mixture_logp_rows(Mixture *mx, const float *z, int rows, double *logp, int keep);
+/* g_r = coef·(float)w[r]: the coefficient of log p(z_r) in the loss; dz += g·∂log p/∂z, prior
+ * gradients += g·∂log p/∂θ (after mixture_logp_rows with keep on the same rows) */
+void mixture_backward_rows(Mixture *mx, const float *z, int rows, const double *w, float coef, float *dz);
 
 /* ------------------------------------------------------------------ prior_vamp.c
  * p(z) = 1/K Σ_k N(z; mu(u_k), diag exp(logvar(u_k))) with the encoder's heads at the pseudo-inputs

@@ -173,7 +173,7 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     expect(bad.stderr).toMatch(/--objective iwae has no --beta, --warmup or --free-bits/);
   });
 
-  it('vae train --prior vamp:10 (issue 14): the 784-400-20 MLP with a VampPrior trains on native, run.json says so', async () => {
+  it('vae train --prior vamp:10 (issue 14): the 784-400-20 MLP with a VampPrior trains on native, run.json says so; vae eval agrees with tfjs', async () => {
     const dir = path.join(tmp, 'vamp-mlp');
     const r = await vae({}, 'train', '--dataset', 'mnist', '--model', 'mlp', '--prior', 'vamp:10', '--epochs', '1', '--train-limit', '2000', '--out', dir);
     expect(r.status, r.stderr).toBe(0);
@@ -194,6 +194,17 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     const moved = Math.max(...prior.pseudoInputs.flat().map((v, i) => Math.abs(v - before[i])));
     expect(moved).toBeGreaterThan(1e-4);
     expect(moved).toBeLessThan(16 * 1e-3 * 1.01);
+    // vae eval through the native engine: log p(z) of the VampPrior as tfjs computes it
+    const evalArgs = ['eval', dir, '--samples', '20', '--limit', '30', '--batch-size', '16', '--json'];
+    const [a, w] = await Promise.all([vae({}, ...evalArgs), vae({}, ...evalArgs, '--backend', 'wasm')]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(w.status, w.stderr).toBe(0);
+    expect(a.stderr).toMatch(/^engine: native \(/m);
+    const ra = JSON.parse(a.stdout) as Record<string, number>;
+    const rw = JSON.parse(w.stdout) as Record<string, number>;
+    for (const k of ['negElbo', 'kl', 'negLogPx', 'negElboK']) {
+      expect(Math.abs(ra[k] - rw[k]), `${k}: ${ra[k]} vs ${rw[k]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(rw[k])));
+    }
   });
 
   it('vae eval, anomaly and encode: the native engine gives the numbers tfjs gives, and says it is the engine', async () => {
