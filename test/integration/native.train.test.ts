@@ -207,6 +207,17 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     }
   });
 
+  it('vae train --prior vamp:K on native: the same bits with one thread as with two (pseudo-inputs in several chunks)', async () => {
+    const args = ['train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '64', '--latent', '5', '--prior', 'vamp:70', '--epochs', '1', '--train-limit', '600', '--batch-size', '50'];
+    const dirs = ['vamp-t1', 'vamp-t2'].map((d) => path.join(tmp, d));
+    const [one, two] = await Promise.all([vae({ VAE_NATIVE_THREADS: '1' }, ...args, '--out', dirs[0]), vae({ VAE_NATIVE_THREADS: '2' }, ...args, '--out', dirs[1])]);
+    expect(one.stderr).toMatch(/^engine: native \(OpenBLAS [^,]+, 1 thread\)$/m);
+    expect(two.stderr).toMatch(/^engine: native \(OpenBLAS [^,]+, 2 threads\)$/m);
+    for (const f of ['state/optimizer-e1.bin', 'encoder/weights-e1.bin', 'decoder/weights-e1.bin', 'prior-e1.json']) {
+      expect(fs.readFileSync(path.join(dirs[1], f)).equals(fs.readFileSync(path.join(dirs[0], f))), f).toBe(true);
+    }
+  });
+
   it('vae eval, anomaly and encode: the native engine gives the numbers tfjs gives, and says it is the engine', async () => {
     const dir = path.join(tmp, 'evalrun');
     const t = await vae({}, 'train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '32', '--latent', '4', '--train-limit', '256', '--epochs', '1', '--quiet', '--out', dir);
