@@ -119,7 +119,7 @@ static const char *read_common(napi_env env, napi_value *argv, Step *st, double 
   st->batch = batch;
   st->chunk = chunk_examples(net, batch, st->k, (int)h[4]);
   st->nChunks = (batch + st->chunk - 1) / st->chunk;
-  if (ensure_slots(net, st->nChunks) || (net->vamp && vamp_prepare(net, st->nChunks))) return "out of memory";
+  if (ensure_slots(net, st->nChunks) || (net->vamp && vamp_prepare(net, st->nChunks, st->mode == MODE_GRAD || st->mode == MODE_ADAM))) return "out of memory";
   atomic_init(&st->nextChunk, 0);
   atomic_init(&st->failed, 0);
   return NULL;

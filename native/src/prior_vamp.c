@@ -28,9 +28,9 @@ int vamp_create(Net *net, int K, const char **err) {
   if (!v) { *err = "out of memory"; return -1; }
   net->vamp = v;
   v->K = K;
-  /* pseudo-inputs per chunk: as the data chunks (the per-thread buffers bound them) */
-  const int want = net->hasConv ? 16 : 64;
-  v->chunk = want < net->maxChunk ? want : net->maxChunk;
+  /* pseudo-inputs per chunk: as the data chunks' default (set by K and the model alone, with
+   * per-thread scratch of their own, so neither the batch bound nor the threads change the bits) */
+  v->chunk = net->hasConv ? 16 : 64;
   if (v->chunk > K) v->chunk = K;
   v->nChunks = (K + v->chunk - 1) / v->chunk;
   v->encParams = net->paramOffset[net->lvL.bias] + net->paramSize[net->lvL.bias];
@@ -40,7 +40,16 @@ int vamp_create(Net *net, int K, const char **err) {
   ok &= (v->mu = malloc(sizeof(float) * K * L)) != NULL;
   ok &= (v->lv = malloc(sizeof(float) * K * L)) != NULL;
   ok &= (v->pslot = calloc(v->nChunks, sizeof(float *))) != NULL;
-  for (int p = 0; ok && p < v->nChunks; p++) ok &= (v->pslot[p] = malloc(sizeof(float) * v->encParams)) != NULL;
+  /* per thread: dA, dB [chunk, encoder's widest activation], dmu, dlv [chunk, L], col [chunk, widest columns] */
+  size_t act = net->D, col = 0;
+  for (int i = 0; i < net->nEnc; i++) {
+    if ((size_t)net->enc[i].in > act) act = net->enc[i].in;
+    if ((size_t)net->enc[i].out > act) act = net->enc[i].out;
+    if ((size_t)net->enc[i].colLen > col) col = net->enc[i].colLen;
+  }
+  const size_t C = v->chunk;
+  v->scrAct = C * act;
+  for (int t = 0; ok && t < net->threads; t++) ok &= (v->scr[t] = malloc(sizeof(float) * (2 * C * act + 2 * C * L + C * col + 1))) != NULL;
   if (!ok) { *err = "out of memory"; return -1; }
   return 0;
 }
@@ -52,11 +61,15 @@ void vamp_free(Vamp *v) {
   free(v->mu); free(v->lv); free(v->dComp);
   if (v->pslot) for (int p = 0; p < v->nChunks; p++) free(v->pslot[p]);
   free(v->pslot);
+  for (int t = 0; t < MAX_THREADS; t++) free(v->scr[t]);
   free(v);
 }
 
-int vamp_prepare(Net *net, int nChunks) {
+int vamp_prepare(Net *net, int nChunks, int train) {
   Vamp *v = net->vamp;
+  /* the pseudo-input chunks' gradient slots, made by the first training step */
+  for (int p = 0; train && p < v->nChunks; p++)
+    if (!v->pslot[p] && !(v->pslot[p] = malloc(sizeof(float) * v->encParams))) return -1;
   if (nChunks <= v->nData) return 0;
   float *d = realloc(v->dComp, sizeof(float) * 2 * (size_t)v->K * net->latent * nChunks);
   if (!d) return -1;
@@ -75,7 +88,7 @@ static void forward_task(void *arg, int tid) {
   Step *st = arg;
   Net *net = st->net;
   Vamp *v = net->vamp;
-  Work *wk = &net->work[tid];
+  float *col = v->scr[tid] + 2 * v->scrAct + 2 * (size_t)v->chunk * net->latent;
   const int D = net->D, L = net->latent;
   for (;;) {
     const int p = atomic_fetch_add(&v->next, 1);
@@ -88,7 +101,7 @@ static void forward_task(void *arg, int tid) {
     const float *h = uc;
     for (int i = 0; i < net->nEnc; i++) {
       float *y = v->act[i + 1] + (size_t)s * net->enc[i].out;
-      layer_forward(st->param, &net->enc[i], b, h, y, wk->col);
+      layer_forward(st->param, &net->enc[i], b, h, y, col);
       h = y;
     }
     layer_forward(st->param, &net->muL, b, h, v->mu + (size_t)s * L, NULL);
@@ -105,8 +118,8 @@ static void backward_task(void *arg, int tid) {
   Step *st = arg;
   Net *net = st->net;
   Vamp *v = net->vamp;
-  Work *wk = &net->work[tid];
   const int D = net->D, L = net->latent, K = v->K;
+  float *dA = v->scr[tid], *dB = dA + v->scrAct, *dmu = dB + v->scrAct, *dlv = dmu + (size_t)v->chunk * L, *col = dlv + (size_t)v->chunk * L;
   const float *const *P = st->param;
   for (;;) {
     const int p = atomic_fetch_add(&v->next, 1);
@@ -115,23 +128,23 @@ static void backward_task(void *arg, int tid) {
     const int b = rows_of(v, p, &s);
     /* ∂loss/∂mu_k and ∂loss/∂logvar_k of these rows: the data chunks' parts in chunk order */
     const size_t n = (size_t)b * L, off = (size_t)s * L, comp = (size_t)K * L;
-    memcpy(wk->dmu, v->dComp + off, sizeof(float) * n);
-    memcpy(wk->dlv, v->dComp + comp + off, sizeof(float) * n);
+    memcpy(dmu, v->dComp + off, sizeof(float) * n);
+    memcpy(dlv, v->dComp + comp + off, sizeof(float) * n);
     for (int c = 1; c < st->nChunks; c++) {
-      add_into(wk->dmu, v->dComp + 2 * comp * c + off, n);
-      add_into(wk->dlv, v->dComp + 2 * comp * c + comp + off, n);
+      add_into(dmu, v->dComp + 2 * comp * c + off, n);
+      add_into(dlv, v->dComp + 2 * comp * c + comp + off, n);
     }
     float *grad = v->pslot[p];
     const float *uc = v->uc + (size_t)s * D;
     const float *h = net->nEnc > 0 ? v->act[net->nEnc] + (size_t)s * net->enc[net->nEnc - 1].out : uc;
-    float *dh = wk->dA, *tmp = wk->dB;
-    layer_backward(net, P, &net->muL, b, h, v->mu + off, wk->dmu, dh, NULL, grad);
-    layer_backward(net, P, &net->lvL, b, h, v->lv + off, wk->dlv, tmp, NULL, grad);
+    float *dh = dA, *tmp = dB;
+    layer_backward(net, P, &net->muL, b, h, v->mu + off, dmu, dh, NULL, grad);
+    layer_backward(net, P, &net->lvL, b, h, v->lv + off, dlv, tmp, NULL, grad);
     add_into(dh, tmp, (size_t)b * net->lvL.ci);
     float *dcur = dh, *dnext = tmp;
     for (int i = net->nEnc - 1; i >= 0; i--) {
       const float *in = i > 0 ? v->act[i] + (size_t)s * net->enc[i - 1].out : uc;
-      layer_backward(net, P, &net->enc[i], b, in, v->act[i + 1] + (size_t)s * net->enc[i].out, dcur, dnext, wk->col, grad);
+      layer_backward(net, P, &net->enc[i], b, in, v->act[i + 1] + (size_t)s * net->enc[i].out, dcur, dnext, col, grad);
       float *t = dcur; dcur = dnext; dnext = t;
     }
     /* through the clip, into data slot 0 (whose rows of u the data chunk zeroed) */

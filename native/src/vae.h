@@ -235,12 +235,14 @@ struct Vamp {
   int nData;             /* data chunks with a dComp */
   float *dComp;          /* per data chunk [2, K, L]: ∂loss/∂mu_k then ∂loss/∂logvar_k */
   float **pslot;         /* per chunk of pseudo-inputs: the encoder's parameter gradients */
+  float *scr[MAX_THREADS]; /* per thread: dA, dB (scrAct floats each), dmu, dlv, col */
+  size_t scrAct;
   atomic_int next;
 };
 int vamp_create(Net *net, int K, const char **err);
 void vamp_free(Vamp *v);
-/* dComp for nChunks data chunks; 0 or -1 (out of memory) */
-int vamp_prepare(Net *net, int nChunks);
+/* dComp for nChunks data chunks (and, train, the gradient slots); 0 or -1 (out of memory) */
+int vamp_prepare(Net *net, int nChunks, int train);
 void vamp_forward(Step *st);
 void vamp_backward(Step *st);
 

@@ -90,7 +90,8 @@ const OBJECTIVES: Objective[] = [
   { name: 'IWAE-5', o: { objective: 'iwae', k: 5, beta: 1, kl: 'analytic' } },
   { name: 'mixture prior (4 components), ELBO', o: { objective: 'elbo', k: 1, beta: 1, kl: 'analytic' }, gmm: 4 },
   { name: 'mixture prior (3 components), IWAE-4', o: { objective: 'iwae', k: 4, beta: 1, kl: 'analytic' }, gmm: 3 },
-  { name: 'VampPrior (7 pseudo-inputs), ELBO', o: { objective: 'elbo', k: 1, beta: 1, kl: 'analytic' }, vamp: 7 },
+  // 70 pseudo-inputs: several chunks of them (16 per chunk for conv models, 64 for MLPs)
+  { name: 'VampPrior (70 pseudo-inputs), ELBO', o: { objective: 'elbo', k: 1, beta: 1, kl: 'analytic' }, vamp: 70 },
   { name: 'VampPrior (4 pseudo-inputs), IWAE-3', o: { objective: 'iwae', k: 3, beta: 1, kl: 'analytic' }, vamp: 4 },
   { name: 'VampPrior (5 pseudo-inputs), 2-sample ELBO, β=0.5, denoising', o: { objective: 'elbo', k: 2, beta: 0.5, kl: 'monte-carlo' }, vamp: 5, denoise: true },
 ];
@@ -332,7 +333,7 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
 
   const VAMP_MLP = { ...FAMILIES[2], name: `${FAMILIES[2].name}, VampPrior of 150 pseudo-inputs`, config: { ...FAMILIES[2].config, prior: { kind: 'vamp' as const, components: 150 } } };
   it.each([FAMILIES[1], FAMILIES[4], VAMP_MLP])('is deterministic: the same step from the same state gives the same bits (sums in chunk order): $name', (family) => {
-    const f = { ...family, batch: 40, chunk: 0 }; // chunks of 16, 16 and 8 (conv) or 20 and 20 (MLP; pseudo-inputs 40, 40, 40, 30) over the threads
+    const f = { ...family, batch: 40, chunk: 0 }; // chunks of 16, 16 and 8 (conv) or 20 and 20 (MLP; pseudo-inputs 64, 64, 22) over the threads
     const run = (): Float32Array[] => {
       const vae = model(f.config, 4);
       const opt = tf.train.adam(1e-3);
