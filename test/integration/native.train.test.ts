@@ -218,6 +218,25 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     }
   });
 
+  it('a VampPrior run switches engines on --resume: epoch 1 on tfjs, epoch 2 on native = both on native (the pseudo-inputs are the same parameter)', async () => {
+    const args = ['train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '64', '--latent', '5', '--prior', 'vamp:20', '--train-limit', '300', '--batch-size', '50', '--seed', '3', '--quiet'];
+    const [straight, mixed] = ['vamp-straight', 'vamp-mixed'].map((d) => path.join(tmp, d));
+    const [s, m] = await Promise.all([vae({}, ...args, '--epochs', '2', '--out', straight), vae({}, ...args, '--epochs', '1', '--backend', 'wasm', '--out', mixed)]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(m.status, m.stderr).toBe(0);
+    const r = await vae({}, 'train', '--resume', mixed, '--epochs', '2', '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    type Run = { history: { engine: string; train: { loss: number }; validation: { loss: number } }[] };
+    const [a, b] = [straight, mixed].map((d) => JSON.parse(fs.readFileSync(path.join(d, 'run.json'), 'utf8')) as Run);
+    expect(a.history.map((h) => h.engine)).toEqual(['native', 'native']);
+    expect(b.history.map((h) => h.engine)).toEqual(['tfjs-wasm', 'native']);
+    a.history.forEach((h, i) => {
+      for (const k of ['train', 'validation'] as const) {
+        expect(Math.abs(b.history[i][k].loss - h[k].loss), `epoch ${i + 1} ${k}`).toBeLessThan(1e-5 * h[k].loss);
+      }
+    });
+  });
+
   it('vae eval, anomaly and encode: the native engine gives the numbers tfjs gives, and says it is the engine', async () => {
     const dir = path.join(tmp, 'evalrun');
     const t = await vae({}, 'train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '32', '--latent', '4', '--train-limit', '256', '--epochs', '1', '--quiet', '--out', dir);
