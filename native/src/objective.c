@@ -10,8 +10,9 @@
  *          weight w̃_j = softmax_j(log w_j).
  * The prior is N(0, I), a mixture of K diagonal Gaussians whose logits, means and log-variances
  * train with the rest, or the VampPrior: an equal-weight mixture whose components are the encoder
- * at learnable pseudo-inputs (prior_vamp.c computes them and takes their gradients back). Through the reparameterisation, log q(z|x) contributes −½ per dimension to
- * d/d logvar and nothing to d/d mu.
+ * at learnable pseudo-inputs (prior_vamp.c computes them and takes their gradients back); a
+ * mixture's log p(z) and its gradients are prior_mixture.c's. Through the reparameterisation,
+ * log q(z|x) contributes −½ per dimension to d/d logvar and nothing to d/d mu.
  */
 #include <stdlib.h>
 #include <string.h>
