@@ -331,6 +331,56 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
     });
   }
 
+  // prior_mixture.c expands (z − m)²/σ² into GEMMs: with narrow components (σ = e^-3) far from the
+  // origin the expanded terms are ~10⁴× the result; in double nothing is lost
+  it('mixture prior with narrow components far out: log p(z) in the IWAE log-weights and the gradients agree with tfjs', () => {
+    const f = FAMILIES[2];
+    const config = withPrior(f.config, 6);
+    const vae = Vae.create(config, 9);
+    const rng = new Rng(9);
+    const L = config.latent;
+    const set = (v: tf.Variable, values: number[]): void => {
+      const t = tf.tensor(values, v.shape);
+      v.assign(t);
+      t.dispose();
+    };
+    const [logits, means, logvars] = vae.prior.variables;
+    set(logits, Array.from({ length: 6 }, () => rng.normal()));
+    set(means, Array.from({ length: 6 * L }, () => 4 * rng.normal()));
+    set(logvars, Array.from({ length: 6 * L }, () => -6 + 0.5 * rng.normal()));
+    const { x } = inputs(f, OBJECTIVES[0], 31);
+    // eps that put z near the components: mu + σ·eps lands on a component mean (plus noise)
+    const [mu, lv] = tf.tidy(() => {
+      const q = vae.encode(tf.tensor4d(x, [f.batch, f.config.height, f.config.width, f.config.channels]));
+      return [q.mu.dataSync(), q.logvar.dataSync()];
+    });
+    const m = means.dataSync();
+    const k = 4;
+    const eps = new Float32Array(k * f.batch * L);
+    for (let j = 0; j < k; j++) {
+      for (let i = 0; i < f.batch; i++) {
+        const c = (i + j) % 6;
+        for (let d = 0; d < L; d++) eps[(j * f.batch + i) * L + d] = (m[c * L + d] + 0.03 * rng.normal() - mu[i * L + d]) / Math.exp(0.5 * lv[i * L + d]);
+      }
+    }
+    const net = NativeNet.create(modelLayers(config), vae.trainableWeights, null, f.batch, k);
+    const out = new Float64Array(2 * f.batch);
+    net.logWeights(x, eps, f.batch, k, out);
+    const ref = tf.tidy(() => {
+      const xt = tf.tensor4d(x, [f.batch, f.config.height, f.config.width, f.config.channels]);
+      const q = vae.encode(xt);
+      const logw = logImportanceWeights({ x: xt, mu: q.mu, logvar: q.logvar, eps: tf.tensor3d(eps, [k, f.batch, L]), likelihood: config.likelihood, decode: (z) => vae.decode(z), logPz: vae.logPz });
+      return tf.sum(logw, 0).dataSync();
+    });
+    for (let i = 0; i < f.batch; i++) relClose(out[2 * i + 1], ref[i], `Σ log w of example ${i}`);
+    const o: NativeObjective = { objective: 'iwae', k, beta: 1, kl: 'analytic' };
+    const expected = tfjsGradients(vae, f, o, x, x, eps);
+    const got = net.gradients(x, eps, f.batch, o);
+    const names = vae.trainableWeights.map((v) => v.name);
+    got.grads.forEach((g, i) => expectClose(g, expected.grads[i], `gradient of ${names[i]}`, 2e-4));
+    vae.dispose();
+  });
+
   const VAMP_MLP = { ...FAMILIES[2], name: `${FAMILIES[2].name}, VampPrior of 150 pseudo-inputs`, config: { ...FAMILIES[2].config, prior: { kind: 'vamp' as const, components: 150 } } };
   it.each([FAMILIES[1], FAMILIES[4], VAMP_MLP])('is deterministic: the same step from the same state gives the same bits (sums in chunk order): $name', (family) => {
     const f = { ...family, batch: 40, chunk: 0 }; // chunks of 16, 16 and 8 (conv) or 20 and 20 (MLP; pseudo-inputs 64, 64, 22) over the threads
