@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "vae_native",
-      "sources": ["src/pool.c", "src/kernels.c", "src/conv_dnnl.c", "src/net.c", "src/objective.c", "src/adam.c", "src/rng.c", "src/napi.c"],
+      "sources": ["src/pool.c", "src/kernels.c", "src/conv_dnnl.c", "src/net.c", "src/objective.c", "src/prior_mixture.c", "src/prior_vamp.c", "src/adam.c", "src/rng.c", "src/napi.c"],
       "cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-std=gnu11", "-Wall", "-Wno-unused-parameter"],
       "cflags!": ["-O2"],
       "libraries": ["-lopenblas", "-lpthread"],

@@ -119,7 +119,7 @@ static const char *read_common(napi_env env, napi_value *argv, Step *st, double 
   st->batch = batch;
   st->chunk = chunk_examples(net, batch, st->k, (int)h[4]);
   st->nChunks = (batch + st->chunk - 1) / st->chunk;
-  if (ensure_slots(net, st->nChunks)) return "out of memory";
+  if (ensure_slots(net, st->nChunks) || (net->vamp && vamp_prepare(net, st->nChunks, st->mode == MODE_GRAD || st->mode == MODE_ADAM))) return "out of memory";
   atomic_init(&st->nextChunk, 0);
   atomic_init(&st->failed, 0);
   return NULL;
@@ -174,7 +174,7 @@ static napi_value js_step(napi_env env, napi_callback_info info) {
   } else if (!err && st->mode != MODE_GRAD) {
     err = "mode must be 0 or 1";
   }
-  if (!err && st->freeBits > 0 && net->priorK > 0) err = "free bits need the standard normal prior";
+  if (!err && st->freeBits > 0 && (net->priorK > 0 || net->vamp)) err = "free bits need the standard normal prior";
   if (err) {
     free(st);
     napi_throw_error(env, NULL, err);
@@ -195,7 +195,9 @@ static napi_value js_step(napi_env env, napi_callback_info info) {
   }
   pool_lock();
   if (mask) free_bits_mask(st, mask);
+  if (net->vamp) vamp_forward(st); /* the VampPrior's components, before the chunks read them */
   pool_run(chunk_task, st);
+  if (!atomic_load(&st->failed) && net->vamp) vamp_backward(st);
   if (!atomic_load(&st->failed)) pool_run(update_task, st);
   pool_unlock();
   const int failed = atomic_load(&st->failed);
@@ -239,6 +241,7 @@ static napi_value js_forward(napi_env env, napi_callback_info info) {
     return NULL;
   }
   pool_lock();
+  if (st->net->vamp && st->mode != MODE_ENCODE) vamp_forward(st);
   pool_run(chunk_task, st);
   pool_unlock();
   const int failed = atomic_load(&st->failed);

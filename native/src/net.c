@@ -3,6 +3,7 @@
  * src/engine/native/netSpec.ts): no model names here, only layers.
  *
  * spec (Int32Array): [2, H, W, C, latent, likelihood, priorK, nEnc, records…, nDec, records…]
+ * priorK: 0 the standard normal, K > 0 a mixture of K Gaussians, −K a VampPrior of K pseudo-inputs
  * record (9 ints): [type, activation, out, k, s, padTop, padLeft, padBottom, padRight]
  *   dense   out = units (the input is flattened: NHWC needs no copy)
  *   conv    out = filters, k×k window, stride s, explicit zero padding
@@ -11,7 +12,8 @@
  * The encoder's records map x to the features; the mu and logvar heads are dense and linear
  * (features → latent); the decoder's records map z to the likelihood's parameters.
  * Parameters, in tfjs's order: per layer kernel then bias (encoder, mu, logvar, decoder), then
- * the mixture prior's logits [K], means [K, L] and log-variances [K, L] when priorK > 0.
+ * the mixture prior's logits [K], means [K, L] and log-variances [K, L] when priorK > 0, or the
+ * VampPrior's pseudo-inputs [K, H, W, C] when priorK < 0 (prior_vamp.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,7 @@ void free_net(Net *net) {
     free(w->rowPx); free(w->rowPz); free(w->rowQ); free(w->rowW); free(w->resp);
   }
   for (int i = 0; i < net->nSlots; i++) free(net->slot[i]);
+  vamp_free(net->vamp);
   free(net->slot); free(net->slotStats); free(net->slotKlDim);
   free(net);
 }
@@ -137,7 +140,8 @@ Net *make_net(const int32_t *spec, int len, int maxBatch, int maxK, int threads,
   if (!net) { *err = "out of memory"; return NULL; }
   net->H = spec[1]; net->W = spec[2]; net->C = spec[3]; net->latent = spec[4]; net->lik = spec[5]; net->priorK = spec[6];
   net->D = net->H * net->W * net->C;
-  const int nEnc = spec[7];
+  const int nEnc = spec[7], vampK = net->priorK < 0 ? -net->priorK : 0;
+  if (vampK) net->priorK = 0;
   if (net->H <= 0 || net->W <= 0 || net->C <= 0 || net->latent <= 0 || net->priorK < 0 || maxK < 1 ||
       (net->lik != LIK_GAUSSIAN && net->lik != LIK_BERNOULLI) || nEnc < 0 || len < 9 + nEnc * REC) {
     *err = "bad spec"; free(net); return NULL;
@@ -159,6 +163,7 @@ Net *make_net(const int32_t *spec, int len, int maxBatch, int maxK, int threads,
     net->prLogvars = add_param(net, (size_t)net->priorK * net->latent);
     if (net->prLogvars < 0) { *err = "too many parameters"; free_net(net); return NULL; }
   }
+  if (vampK && (net->prU = add_param(net, (size_t)vampK * net->D)) < 0) { *err = "too many parameters"; free_net(net); return NULL; }
 
   net->threads = threads;
   net->maxBatch = maxBatch;
@@ -200,6 +205,7 @@ Net *make_net(const int32_t *spec, int len, int maxBatch, int maxK, int threads,
     ok &= (wk->resp = malloc(sizeof(float) * K)) != NULL;
     if (!ok) { *err = "out of memory"; free_net(net); return NULL; }
   }
+  if (vampK && vamp_create(net, vampK, err)) { free_net(net); return NULL; }
   return net;
 }
 

@@ -8,9 +8,11 @@
  *          with free bits λ the KL part is β·Σ_d max(λ, batch-mean KL_d) (Kingma et al. 2016);
  *   IWAE:  −log 1/k Σ_j w_j (Burda et al. 2015), whose gradient weighs sample j by the normalised
  *          weight w̃_j = softmax_j(log w_j).
- * The prior is N(0, I) or a mixture of K diagonal Gaussians whose logits, means and log-variances
- * train with the rest. Through the reparameterisation, log q(z|x) contributes −½ per dimension to
- * d/d logvar and nothing to d/d mu.
+ * The prior is N(0, I), a mixture of K diagonal Gaussians whose logits, means and log-variances
+ * train with the rest, or the VampPrior: an equal-weight mixture whose components are the encoder
+ * at learnable pseudo-inputs (prior_vamp.c computes them and takes their gradients back); a
+ * mixture's log p(z) and its gradients are prior_mixture.c's. Through the reparameterisation,
+ * log q(z|x) contributes −½ per dimension to d/d logvar and nothing to d/d mu.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -115,76 +117,6 @@ HOT static double bern_row_value(const float *out, const float *x, int n) {
   return sum;
 }
 
-/* The mixture prior's per-chunk constants: log softmax(logits) [K] and exp(−logvars) [K, L]. */
-typedef struct {
-  int K, L;
-  const float *means, *logvars;
-  double *logPi;
-  float *invVar;
-  double *lp; /* per-component log densities of one row [K] */
-} Mixture;
-
-static int mixture_init(Mixture *mx, const Net *net, const float *const *P) {
-  const int K = net->priorK, L = net->latent;
-  mx->K = K; mx->L = L;
-  mx->means = P[net->prMeans];
-  mx->logvars = P[net->prLogvars];
-  mx->logPi = malloc(sizeof(double) * 2 * K);
-  mx->invVar = malloc(sizeof(float) * (size_t)K * L);
-  if (!mx->logPi || !mx->invVar) { free(mx->logPi); free(mx->invVar); return -1; }
-  mx->lp = mx->logPi + K;
-  const float *logits = P[net->prLogits];
-  double m = -INFINITY, s = 0;
-  for (int k = 0; k < K; k++) if (logits[k] > m) m = logits[k];
-  for (int k = 0; k < K; k++) s += exp(logits[k] - m);
-  for (int k = 0; k < K; k++) mx->logPi[k] = logits[k] - m - log(s);
-  for (size_t i = 0; i < (size_t)K * L; i++) mx->invVar[i] = expf(-mx->logvars[i]);
-  return 0;
-}
-
-static void mixture_free(Mixture *mx) {
-  free(mx->logPi);
-  free(mx->invVar);
-}
-
-/* log p(z) of one row; leaves the per-component log densities in mx->lp */
-static double mixture_logp(Mixture *mx, const float *z) {
-  double best = -INFINITY;
-  for (int k = 0; k < mx->K; k++) {
-    const float *m = mx->means + (size_t)k * mx->L, *lv = mx->logvars + (size_t)k * mx->L, *iv = mx->invVar + (size_t)k * mx->L;
-    double s = 0;
-    for (int d = 0; d < mx->L; d++) {
-      const double diff = (double)z[d] - m[d];
-      s += LOG_2PI + lv[d] + diff * diff * iv[d];
-    }
-    mx->lp[k] = mx->logPi[k] - 0.5 * s;
-    if (mx->lp[k] > best) best = mx->lp[k];
-  }
-  if (best == -INFINITY) return best;
-  double t = 0;
-  for (int k = 0; k < mx->K; k++) t += exp(mx->lp[k] - best);
-  return best + log(t);
-}
-
-/* coefficient g of log p(z) in the loss for one row: dz += g·∂log p/∂z, prior gradients += g·∂log p/∂θ */
-static void mixture_backward(Mixture *mx, const Net *net, const float *z, double logp, float g, float *dz, float *grad) {
-  float *dLogits = grad + net->paramOffset[net->prLogits];
-  float *dMeans = grad + net->paramOffset[net->prMeans];
-  float *dLogvars = grad + net->paramOffset[net->prLogvars];
-  for (int k = 0; k < mx->K; k++) {
-    const float r = (float)exp(mx->lp[k] - logp); /* responsibility of component k */
-    dLogits[k] += g * (r - (float)exp(mx->logPi[k]));
-    const float *m = mx->means + (size_t)k * mx->L, *iv = mx->invVar + (size_t)k * mx->L;
-    float *dm = dMeans + (size_t)k * mx->L, *dl = dLogvars + (size_t)k * mx->L;
-    for (int d = 0; d < mx->L; d++) {
-      const float diff = z[d] - m[d], q = diff * iv[d];
-      dz[d] -= g * r * q;
-      dm[d] += g * r * q;
-      dl[d] += g * r * 0.5f * (diff * q - 1.0f);
-    }
-  }
-}
-
 static double log_sum_exp(const double *v, int n, int stride) {
   double m = -INFINITY;
   for (int j = 0; j < n; j++) if (v[j * stride] > m) m = v[j * stride];
@@ -217,7 +149,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
   const float *const *P = st->param;
   const float *x = st->x + (size_t)start * D;
   const float *xEnc = st->xEnc + (size_t)start * D;
-  const int standard = net->priorK == 0;
+  const int standard = net->priorK == 0 && !net->vamp;
   const int analytic = standard && !st->klMonteCarlo;
 
   const float *h = encode_chunk(st, wk, xEnc, b);
@@ -259,7 +191,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
   }
   /* log p(z) and log q(z|x) per row */
   Mixture mx = {0};
-  if (!standard && mixture_init(&mx, net, P)) {
+  if (!standard && mixture_init(&mx, net, P, c)) {
     atomic_store(&st->failed, 1);
     return;
   }
@@ -273,7 +205,12 @@ static void run_chunk(Step *st, Work *wk, int c) {
       pz += LOG_2PI + (double)z[d] * z[d];
     }
     wk->rowQ[r] = -0.5 * q;
-    wk->rowPz[r] = standard ? -0.5 * pz : mixture_logp(&mx, z);
+    if (standard) wk->rowPz[r] = -0.5 * pz;
+  }
+  if (!standard && mixture_logp_rows(&mx, wk->z, rows, wk->rowPz, train)) {
+    mixture_free(&mx);
+    atomic_store(&st->failed, 1);
+    return;
   }
   /* per example: the ELBO terms (reported) and the IWAE bound */
   double sumRecon = 0, sumKl = 0, sumIwae = 0;
@@ -317,7 +254,10 @@ static void run_chunk(Step *st, Work *wk, int c) {
   }
 
   float *grad = net->slot[c];
-  if (!standard) memset(grad + net->paramOffset[net->prLogits], 0, sizeof(float) * (net->totalParams - net->paramOffset[net->prLogits]));
+  if (!standard) {
+    const size_t first = net->paramOffset[net->vamp ? net->prU : net->prLogits]; /* the prior's parameters (the last ones) */
+    memset(grad + first, 0, sizeof(float) * (net->totalParams - first));
+  }
   const float invB = 1.0f / (float)st->batch, beta = st->beta;
   const int iwae = st->objective == OBJ_IWAE;
   /* ∂loss/∂out = a_r/B · (−∂log p(x|z)/∂out) */
@@ -332,6 +272,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
   /* through log p(z), log q(z|x) and z = mu + std·eps */
   memset(wk->dmu, 0, sizeof(float) * b * L);
   memset(wk->dlv, 0, sizeof(float) * b * L);
+  if (!standard) mixture_backward_rows(&mx, wk->z, rows, wk->rowW, iwae ? -invB : -beta * invB, wk->dz);
   for (int r = 0; r < rows; r++) {
     const int i = r % b, j = r / b;
     const float a = (float)wk->rowW[r] * invB;
@@ -348,9 +289,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
         dlv[d] += 0.5f * gPz * mask; /* log q: −½ per dimension, coefficient −gPz */
       }
     } else {
-      mixture_logp(&mx, z); /* per-component densities of this row */
-      mixture_backward(&mx, net, z, wk->rowPz[r], gPz, dz, grad);
-      for (int d = 0; d < L; d++) dlv[d] += 0.5f * gPz;
+      for (int d = 0; d < L; d++) dlv[d] += 0.5f * gPz; /* log p(z) went into dz above */
     }
     for (int d = 0; d < L; d++) {
       dmu[d] += dz[d];

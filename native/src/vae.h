@@ -5,7 +5,10 @@
  *   net.c        the network configured from the layer description (src/models/layers.ts via
  *                src/engine/native/netSpec.ts): layers, forward and backward of one layer
  *   objective.c  the objectives (k-sample ELBO with analytic or Monte-Carlo KL, β, free bits,
- *                IWAE-k; standard normal or Gaussian-mixture prior), per chunk of the batch
+ *                IWAE-k; standard normal, Gaussian-mixture or VampPrior), per chunk of the batch
+ *   prior_mixture.c  log p(z) of a mixture prior and its gradients, a chunk's rows at once (GEMMs)
+ *   prior_vamp.c the VampPrior: its pseudo-inputs through the encoder (the mixture's components)
+ *                and the gradients back through the encoder to them
  *   adam.c       the gradient sum over chunks and tfjs's Adam update
  *   rng.c        src/math/rng.ts's normals in C (long runs of eps for evaluation)
  *   napi.c       the N-API glue (argument checking, the calls JS makes)
@@ -139,12 +142,16 @@ typedef struct {
   float *resp;                         /* mixture responsibilities [K] */
 } Work;
 
+typedef struct Vamp Vamp;
+
 typedef struct {
   int H, W, C, D, latent, lik, priorK, hasConv;
   int nEnc, nDec;
   Layer enc[MAX_LAYERS], dec[MAX_LAYERS];
   Layer muL, lvL;
   int prLogits, prMeans, prLogvars; /* mixture prior parameter indices (priorK > 0) */
+  int prU;                          /* VampPrior: the pseudo-inputs' parameter index (vamp != NULL) */
+  Vamp *vamp;                       /* the VampPrior's state, NULL without one (prior_vamp.c) */
   int nParams;
   size_t paramSize[MAX_PARAMS], paramOffset[MAX_PARAMS], totalParams;
   int maxBatch, maxChunk, rowsCap, threads;
@@ -191,6 +198,53 @@ typedef struct {
 
 void chunk_task(void *arg, int tid);
 void kl_dims_task(void *arg, int tid);
+
+/* ------------------------------------------------------------------ prior_mixture.c
+ * The mixture prior (Gaussian mixture or VampPrior) of a chunk c: its constants, where the chunk's
+ * backward adds the parameters' gradients, scratch, and the responsibilities of its rows. */
+typedef struct {
+  int K, L;
+  const float *means, *logvars;
+  double *logPi, *c, *iv, *a;         /* log π [K], Σ_d (m²·iv + logvar) + L·log 2π [K], exp(−logvar), m·iv [K, L] */
+  double *zb, *z2b, *t1, *t2, *s;      /* block scratch */
+  double *gz, *gz2, *gs;               /* backward sums */
+  float *resp;                         /* [rows, K] */
+  float *e;                            /* [K] scratch */
+  float *dLogits, *dMeans, *dLogvars;  /* dLogits NULL: equal weights (VampPrior) */
+} Mixture;
+int mixture_init(Mixture *mx, const Net *net, const float *const *P, int c);
+void mixture_free(Mixture *mx);
+/* log p(z) of rows z [rows, L] into logp; keep: the responsibilities for mixture_backward_rows */
+int mixture_logp_rows(Mixture *mx, const float *z, int rows, double *logp, int keep);
+/* g_r = coef·(float)w[r]: the coefficient of log p(z_r) in the loss; dz += g·∂log p/∂z, prior
+ * gradients += g·∂log p/∂θ (after mixture_logp_rows with keep on the same rows) */
+void mixture_backward_rows(Mixture *mx, const float *z, int rows, const double *w, float coef, float *dz);
+
+/* ------------------------------------------------------------------ prior_vamp.c
+ * p(z) = 1/K Σ_k N(z; mu(u_k), diag exp(logvar(u_k))) with the encoder's heads at the pseudo-inputs
+ * clip(u_k, 0, 1) (src/math/prior.ts's VampPrior). Per step: vamp_forward encodes the K pseudo-
+ * inputs (before the data chunks, which read the components as a mixture with equal weights and
+ * add ∂loss/∂(mu_k, logvar_k) into their chunk's dComp); vamp_backward sums those in chunk order
+ * and back-propagates them through the encoder to its weights and to u (before the update). */
+struct Vamp {
+  int K, chunk, nChunks; /* pseudo-inputs, per chunk of pseudo-inputs, chunks */
+  size_t encParams;      /* floats of the encoder's and heads' parameters (the first ones) */
+  float *uc;             /* clip(u, 0, 1) [K, D] */
+  float *act[MAX_LAYERS + 1]; /* the encoder's activations at the pseudo-inputs [K, out] */
+  float *mu, *lv;        /* the components [K, L] */
+  int nData;             /* data chunks with a dComp */
+  float *dComp;          /* per data chunk [2, K, L]: ∂loss/∂mu_k then ∂loss/∂logvar_k */
+  float **pslot;         /* per chunk of pseudo-inputs: the encoder's parameter gradients */
+  float *scr[MAX_THREADS]; /* per thread: dA, dB (scrAct floats each), dmu, dlv, col */
+  size_t scrAct;
+  atomic_int next;
+};
+int vamp_create(Net *net, int K, const char **err);
+void vamp_free(Vamp *v);
+/* dComp for nChunks data chunks (and, train, the gradient slots); 0 or -1 (out of memory) */
+int vamp_prepare(Net *net, int nChunks, int train);
+void vamp_forward(Step *st);
+void vamp_backward(Step *st);
 
 /* ------------------------------------------------------------------ rng.c */
 void rng_normals(uint32_t *s, double *spare, float *out, size_t n);

@@ -35,7 +35,7 @@ export interface NetDescription {
   decoder: LayerSpec[];
   /** What the output head parameterises (the engines read `kind`; other fields are its settings). */
   likelihood: { kind: string; sigma2?: number };
-  /** p(z): 'standard' (N(0, I)) or 'gmm' with `components`; others may be added. */
+  /** p(z): 'standard' (N(0, I)), 'gmm' or 'vamp' (VampPrior) with `components`; others may be added. */
   prior: { kind: string; components?: number };
 }
 
@@ -85,5 +85,6 @@ export function paramShapes(d: NetDescription): { layer: string; shape: number[]
     const K = d.prior.components ?? 0;
     out.push({ layer: 'prior', shape: [K] }, { layer: 'prior', shape: [K, d.latent] }, { layer: 'prior', shape: [K, d.latent] });
   }
+  if (d.prior.kind === 'vamp') out.push({ layer: 'prior', shape: [d.prior.components ?? 0, ...d.input] }); // the pseudo-inputs
   return out;
 }

@@ -228,9 +228,9 @@ export class VampPrior implements Prior {
     const { mu, logvar } = this.componentParams();
     const K = this.components;
     const D = this.latent;
-    const [m, v] = [mu.dataSync(), logvar.dataSync()];
+    const [m, v] = [mu.dataSync() as Float32Array, logvar.dataSync() as Float32Array];
     tf.dispose([mu, logvar]);
-    const rows = (a: ArrayLike<number>): number[][] => Array.from({ length: K }, (_, k) => Array.from(a).slice(k * D, (k + 1) * D));
+    const rows = (a: Float32Array): number[][] => Array.from({ length: K }, (_, k) => Array.from(a.subarray(k * D, (k + 1) * D)));
     return { logits: new Array<number>(K).fill(0), means: rows(m), logvars: rows(v) };
   }
 

@@ -7,7 +7,9 @@
  * IWAE-K natively: each batch of examples is encoded once per call and decoded for kc samples at
  * once (rows = examples × samples: the decoder's GEMMs are as large as the thread budget allows);
  * the C code returns per example log Σ_j w_j and Σ_j log w_j over its kc samples, combined here
- * across calls by a log-sum-exp in doubles. Memory is bounded for any K.
+ * across calls by a log-sum-exp in doubles. Memory is bounded for any K. log p(z) is the model's
+ * prior on both engines: N(0, I), the Gaussian mixture, or the VampPrior (the C code encodes its
+ * pseudo-inputs once per call, native/src/prior_vamp.c).
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeWanted } from '../engine/native/state.js';

@@ -1,7 +1,8 @@
 /**
  * The native engine in the trainer and the CLI: epochs trained by it agree with epochs trained by
  * the tfjs engine on wasm from the same weights, data, eps and shuffling (MNIST MLP with dynamic
- * binarisation, denoising and warm-up; free bits; IWAE-k; the mixture prior; a small conv model);
+ * binarisation, denoising and warm-up; free bits; IWAE-k; the mixture prior; the VampPrior; a
+ * small conv model);
  * the tensor count stays put; `vae train` prints the engine it chose and records it per epoch in
  * run.json, or says why native declined (VAE_NATIVE=0 stands in for a machine without the addon).
  * In CI (CI=true) a missing addon fails these tests instead of skipping them.
@@ -20,6 +21,8 @@ import { MLP_400_20, SEED000_CONV, type ModelConfig } from '../../src/models/con
 import { Vae } from '../../src/models/vae.js';
 import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions } from '../../src/train/trainer.js';
 import type { EpochRecord } from '../../src/train/history.js';
+import { VampPrior } from '../../src/math/prior.js';
+import { Rng } from '../../src/math/rng.js';
 
 const native = loadNativeAddon();
 const CI = process.env.CI === 'true';
@@ -124,6 +127,7 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     ['IWAE-4', { objective: 'iwae', k: 4, batchSize: 200 }, undefined],
     ['3-sample ELBO, β 0.7', { k: 3, beta: 0.7 }, undefined],
     ['mixture prior of 5 components', {}, { kind: 'gmm', components: 5 }],
+    ['VampPrior of 12 pseudo-inputs', {}, { kind: 'vamp', components: 12 }],
   ] as const) {
     it(`MNIST MLP, ${name}: native runs it, the same epochs as tfjs on wasm`, async () => {
       const config: ModelConfig = { ...MLP_400_20, hidden: [32], latent: 4, ...(prior ? { prior } : {}) };
@@ -140,13 +144,14 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     });
   }
 
-  it('vae train: the engine chosen is printed and recorded per epoch (IWAE-k, free bits, mixture prior on native; declined: said why)', async () => {
+  it('vae train: the engine chosen is printed and recorded per epoch (IWAE-k, free bits, mixture prior, VampPrior on native; declined: said why)', async () => {
     if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npm run build');
     const args = ['train', '--dataset', 'mnist', '--model', 'mlp-tanh', '--hidden', '32,32', '--latent', '5', '--train-limit', '256', '--epochs', '2'];
     const runs = [
       ['iwae', '--objective', 'iwae', '--k', '5'],
       ['fb', '--free-bits', '0.5'],
       ['gmm', '--prior', 'gmm:10'],
+      ['vamp', '--prior', 'vamp:10'],
     ];
     const results = await Promise.all(runs.map(([d, ...extra]) => vae({}, ...args, ...extra, '--out', path.join(tmp, d))));
     results.forEach((r, i) => {
@@ -166,6 +171,70 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     const bad = await vae({}, ...args, '--objective', 'iwae', '--free-bits', '0.5', '--out', path.join(tmp, 'bad'));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--objective iwae has no --beta, --warmup or --free-bits/);
+  });
+
+  it('vae train --prior vamp:10 (issue 14): the 784-400-20 MLP with a VampPrior trains on native, run.json says so; vae eval agrees with tfjs', async () => {
+    const dir = path.join(tmp, 'vamp-mlp');
+    const r = await vae({}, 'train', '--dataset', 'mnist', '--model', 'mlp', '--prior', 'vamp:10', '--epochs', '1', '--train-limit', '2000', '--out', dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^engine: native \(OpenBLAS [^,]+, \d+ threads?\)$/m);
+    expect(r.stderr).toMatch(/VampPrior with 10 pseudo-inputs/);
+    const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as { backend: string; history: { engine: string; train: { loss: number } }[] };
+    expect(run.backend).toBe('native');
+    expect(run.history.map((h) => h.engine)).toEqual(['native']);
+    expect(Number.isFinite(run.history[0].train.loss)).toBe(true);
+    // the prior file holds the trained pseudo-inputs (the tfjs engine reads them back)
+    const prior = JSON.parse(fs.readFileSync(path.join(dir, 'prior-e1.json'), 'utf8')) as { kind: string; pseudoInputs: number[][] };
+    expect(prior.kind).toBe('vamp');
+    expect(prior.pseudoInputs).toHaveLength(10);
+    // Adam moved them from their seeded start (Vae.create's, seed 0), by at most lr per step (16 steps)
+    const start = VampPrior.init(10, 20, [28, 28, 1], new Rng(0 ^ 0x9a1a));
+    const before = start.getParams().pseudoInputs.flat();
+    start.dispose();
+    const moved = Math.max(...prior.pseudoInputs.flat().map((v, i) => Math.abs(v - before[i])));
+    expect(moved).toBeGreaterThan(1e-4);
+    expect(moved).toBeLessThan(16 * 1e-3 * 1.01);
+    // vae eval through the native engine: log p(z) of the VampPrior as tfjs computes it
+    const evalArgs = ['eval', dir, '--samples', '20', '--limit', '30', '--batch-size', '16', '--json'];
+    const [a, w] = await Promise.all([vae({}, ...evalArgs), vae({}, ...evalArgs, '--backend', 'wasm')]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(w.status, w.stderr).toBe(0);
+    expect(a.stderr).toMatch(/^engine: native \(/m);
+    const ra = JSON.parse(a.stdout) as Record<string, number>;
+    const rw = JSON.parse(w.stdout) as Record<string, number>;
+    for (const k of ['negElbo', 'kl', 'negLogPx', 'negElboK']) {
+      expect(Math.abs(ra[k] - rw[k]), `${k}: ${ra[k]} vs ${rw[k]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(rw[k])));
+    }
+  });
+
+  it('vae train --prior vamp:K on native: the same bits with one thread as with two (pseudo-inputs in several chunks)', async () => {
+    const args = ['train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '64', '--latent', '5', '--prior', 'vamp:70', '--epochs', '1', '--train-limit', '600', '--batch-size', '50'];
+    const dirs = ['vamp-t1', 'vamp-t2'].map((d) => path.join(tmp, d));
+    const [one, two] = await Promise.all([vae({ VAE_NATIVE_THREADS: '1' }, ...args, '--out', dirs[0]), vae({ VAE_NATIVE_THREADS: '2' }, ...args, '--out', dirs[1])]);
+    expect(one.stderr).toMatch(/^engine: native \(OpenBLAS [^,]+, 1 thread\)$/m);
+    expect(two.stderr).toMatch(/^engine: native \(OpenBLAS [^,]+, 2 threads\)$/m);
+    for (const f of ['state/optimizer-e1.bin', 'encoder/weights-e1.bin', 'decoder/weights-e1.bin', 'prior-e1.json']) {
+      expect(fs.readFileSync(path.join(dirs[1], f)).equals(fs.readFileSync(path.join(dirs[0], f))), f).toBe(true);
+    }
+  });
+
+  it('a VampPrior run switches engines on --resume: epoch 1 on tfjs, epoch 2 on native = both on native (the pseudo-inputs are the same parameter)', async () => {
+    const args = ['train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '64', '--latent', '5', '--prior', 'vamp:20', '--train-limit', '300', '--batch-size', '50', '--seed', '3', '--quiet'];
+    const [straight, mixed] = ['vamp-straight', 'vamp-mixed'].map((d) => path.join(tmp, d));
+    const [s, m] = await Promise.all([vae({}, ...args, '--epochs', '2', '--out', straight), vae({}, ...args, '--epochs', '1', '--backend', 'wasm', '--out', mixed)]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(m.status, m.stderr).toBe(0);
+    const r = await vae({}, 'train', '--resume', mixed, '--epochs', '2', '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    type Run = { history: { engine: string; train: { loss: number }; validation: { loss: number } }[] };
+    const [a, b] = [straight, mixed].map((d) => JSON.parse(fs.readFileSync(path.join(d, 'run.json'), 'utf8')) as Run);
+    expect(a.history.map((h) => h.engine)).toEqual(['native', 'native']);
+    expect(b.history.map((h) => h.engine)).toEqual(['tfjs-wasm', 'native']);
+    a.history.forEach((h, i) => {
+      for (const k of ['train', 'validation'] as const) {
+        expect(Math.abs(b.history[i][k].loss - h[k].loss), `epoch ${i + 1} ${k}`).toBeLessThan(1e-5 * h[k].loss);
+      }
+    });
   });
 
   it('vae eval, anomaly and encode: the native engine gives the numbers tfjs gives, and says it is the engine', async () => {

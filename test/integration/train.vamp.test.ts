@@ -1,7 +1,8 @@
 /**
  * The VampPrior in training: on an MNIST slice the loss is finite and decreases, the pseudo-inputs
  * move, the run saves and loads them (with the mixture the explorer reads), samples come from the
- * prior, and --resume continues bit for bit (tfjs path; the C step does not implement this prior).
+ * prior, and --resume continues bit for bit (tfjs engine; the native engine's VampPrior is checked
+ * against it in test/unit/engine.native.test.ts and test/integration/native.train.test.ts).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
@@ -50,7 +51,7 @@ async function epoch(trainer: Trainer, e: number): Promise<ReturnType<Trainer['t
 describe('VampPrior training', () => {
   it('trains on tfjs with a finite, decreasing loss; the pseudo-inputs move', async () => {
     const trainer = new Trainer(Vae.create(vampSmall, 4), mnist, opts({ seed: 4 }));
-    expect(trainer.engine.name).not.toBe('native'); // the native engine declines the VampPrior
+    expect(trainer.engine.name).not.toBe('native'); // useBackend('wasm'): the tfjs engine
     const prior = trainer.vae.prior as VampPrior;
     const before = prior.getParams().pseudoInputs.flat();
     const records = [];

@@ -3,7 +3,8 @@
  * description) against the tfjs engine (src/math's kSampleObjective with tfjs autodiff) on the same
  * weights: loss terms and the gradient of every weight, for every objective we offer (single- and
  * k-sample ELBO with analytic or Monte-Carlo KL, β, free bits, denoising inputs, IWAE-k, the
- * Gaussian-mixture prior with its parameters) on both model families (conv: padded stride-2 convs
+ * Gaussian-mixture prior with its parameters, the VampPrior with its pseudo-inputs, some outside the
+ * clip to [0, 1], over several chunks of pseudo-inputs) on both model families (conv: padded stride-2 convs
  * and 'same' transposed convs; MLP: relu/tanh/leakyRelu, none), both likelihoods, odd batches and
  * uneven chunks; then three Adam steps against tfjs's Adam per objective and family; evaluation
  * (ELBO terms, IWAE log-weights, encodings); determinism; the reasons it declines.
@@ -73,6 +74,8 @@ interface Objective {
   o: NativeObjective;
   denoise?: boolean;
   gmm?: number;
+  /** VampPrior with this many pseudo-inputs */
+  vamp?: number;
   /** free bits: λ set between the per-dimension KLs, so some dimensions are floored and some not */
   freeBits?: boolean;
 }
@@ -87,10 +90,14 @@ const OBJECTIVES: Objective[] = [
   { name: 'IWAE-5', o: { objective: 'iwae', k: 5, beta: 1, kl: 'analytic' } },
   { name: 'mixture prior (4 components), ELBO', o: { objective: 'elbo', k: 1, beta: 1, kl: 'analytic' }, gmm: 4 },
   { name: 'mixture prior (3 components), IWAE-4', o: { objective: 'iwae', k: 4, beta: 1, kl: 'analytic' }, gmm: 3 },
+  // 70 pseudo-inputs: several chunks of them (16 per chunk for conv models, 64 for MLPs)
+  { name: 'VampPrior (70 pseudo-inputs), ELBO', o: { objective: 'elbo', k: 1, beta: 1, kl: 'analytic' }, vamp: 70 },
+  { name: 'VampPrior (4 pseudo-inputs), IWAE-3', o: { objective: 'iwae', k: 3, beta: 1, kl: 'analytic' }, vamp: 4 },
+  { name: 'VampPrior (5 pseudo-inputs), 2-sample ELBO, β=0.5, denoising', o: { objective: 'elbo', k: 2, beta: 0.5, kl: 'monte-carlo' }, vamp: 5, denoise: true },
 ];
 
-function withPrior(c: ModelConfig, gmm?: number): ModelConfig {
-  return gmm ? { ...c, prior: { kind: 'gmm', components: gmm } } : c;
+function withPrior(c: ModelConfig, gmm?: number, vamp?: number): ModelConfig {
+  return gmm ? { ...c, prior: { kind: 'gmm', components: gmm } } : vamp ? { ...c, prior: { kind: 'vamp', components: vamp } } : c;
 }
 
 function inputs(f: Family, ob: Objective, seed: number): { x: Float32Array; xEnc: Float32Array; eps: Float32Array } {
@@ -102,7 +109,10 @@ function inputs(f: Family, ob: Objective, seed: number): { x: Float32Array; xEnc
   return { x, xEnc, eps: rng.normals(ob.o.k * f.batch * f.config.latent) };
 }
 
-/** A fresh model whose mixture prior (if any) is moved off its symmetric start, so its gradients are not trivial. */
+/**
+ * A fresh model whose mixture prior (if any) is moved off its symmetric start, so its gradients are
+ * not trivial; a VampPrior's pseudo-inputs (0.5 ± 0.01) move by ~0.3, some of them outside [0, 1].
+ */
 function model(config: ModelConfig, seed: number): Vae {
   const vae = Vae.create(config, seed);
   const rng = new Rng(seed + 100);
@@ -182,7 +192,7 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
   for (const f of FAMILIES) {
     for (const ob of OBJECTIVES) {
       it(`gradients agree with tfjs: ${f.name} · ${ob.name}`, () => {
-        const config = withPrior(f.config, ob.gmm);
+        const config = withPrior(f.config, ob.gmm, ob.vamp);
         const vae = model(config, 3);
         const { x, xEnc, eps } = inputs(f, ob, 11);
         const o = { ...ob.o, ...(ob.freeBits ? { freeBits: freeBitsFor(vae, f, xEnc) } : {}) };
@@ -204,10 +214,10 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
 
   // the wasm reference above runs our own conv kernels (src/engine/kernels/); tfjs's cpu backend
   // is an independent implementation of the same gradients
-  for (const ob of [OBJECTIVES[1], OBJECTIVES[6], OBJECTIVES[8]]) {
+  for (const ob of [OBJECTIVES[1], OBJECTIVES[6], OBJECTIVES[8], OBJECTIVES[9]]) {
     it(`conv gradients also agree with tfjs's cpu backend: ${FAMILIES[0].name} · ${ob.name}`, async () => {
       const f = FAMILIES[0];
-      const config = withPrior(f.config, ob.gmm);
+      const config = withPrior(f.config, ob.gmm, ob.vamp);
       const vae = model(config, 6);
       const values = vae.trainableWeights.map((v) => v.dataSync().slice() as Float32Array);
       const { x, xEnc, eps } = inputs(f, ob, 12);
@@ -232,7 +242,7 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
   for (const f of [FAMILIES[0], FAMILIES[2]]) {
     for (const ob of OBJECTIVES) {
       it(`three Adam steps agree with tfjs's Adam, tensor count stable: ${f.name} · ${ob.name}`, () => {
-        const config = withPrior(f.config, ob.gmm);
+        const config = withPrior(f.config, ob.gmm, ob.vamp);
         const batches = [0, 1, 2].map((k) => inputs(f, ob, 20 + k));
         const ref = model(config, 5);
         const o = { ...ob.o, ...(ob.freeBits ? { freeBits: freeBitsFor(ref, f, batches[0].xEnc) } : {}) };
@@ -289,9 +299,9 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
     opt.dispose();
   });
 
-  for (const [f, gmm] of [[FAMILIES[0], 0], [FAMILIES[2], 3]] as const) {
-    it(`evaluation agrees with tfjs (ELBO terms, IWAE log-weights, encodings): ${f.name}${gmm ? ', mixture prior' : ''}`, () => {
-      const config = withPrior(f.config, gmm || undefined);
+  for (const [f, gmm, vamp] of [[FAMILIES[0], 0, 0], [FAMILIES[2], 3, 0], [FAMILIES[0], 0, 5], [FAMILIES[3], 0, 4]] as const) {
+    it(`evaluation agrees with tfjs (ELBO terms, IWAE log-weights, encodings): ${f.name}${gmm ? ', mixture prior' : ''}${vamp ? ', VampPrior' : ''}`, () => {
+      const config = withPrior(f.config, gmm || undefined, vamp || undefined);
       const vae = model(config, 8);
       const count = 7;
       const { x } = inputs({ ...f, batch: count }, OBJECTIVES[0], 30);
@@ -321,8 +331,59 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
     });
   }
 
-  it.each([FAMILIES[1], FAMILIES[4]])('is deterministic: the same step from the same state gives the same bits (sums in chunk order): $name', (family) => {
-    const f = { ...family, batch: 40 }; // chunks of 16, 16 and 8 over the threads
+  // prior_mixture.c expands (z − m)²/σ² into GEMMs: with narrow components (σ = e^-3) far from the
+  // origin the expanded terms are ~10⁴× the result; in double nothing is lost
+  it('mixture prior with narrow components far out: log p(z) in the IWAE log-weights and the gradients agree with tfjs', () => {
+    const f = FAMILIES[2];
+    const config = withPrior(f.config, 6);
+    const vae = Vae.create(config, 9);
+    const rng = new Rng(9);
+    const L = config.latent;
+    const set = (v: tf.Variable, values: number[]): void => {
+      const t = tf.tensor(values, v.shape);
+      v.assign(t);
+      t.dispose();
+    };
+    const [logits, means, logvars] = vae.prior.variables;
+    set(logits, Array.from({ length: 6 }, () => rng.normal()));
+    set(means, Array.from({ length: 6 * L }, () => 4 * rng.normal()));
+    set(logvars, Array.from({ length: 6 * L }, () => -6 + 0.5 * rng.normal()));
+    const { x } = inputs(f, OBJECTIVES[0], 31);
+    // eps that put z near the components: mu + σ·eps lands on a component mean (plus noise)
+    const [mu, lv] = tf.tidy(() => {
+      const q = vae.encode(tf.tensor4d(x, [f.batch, f.config.height, f.config.width, f.config.channels]));
+      return [q.mu.dataSync(), q.logvar.dataSync()];
+    });
+    const m = means.dataSync();
+    const k = 4;
+    const eps = new Float32Array(k * f.batch * L);
+    for (let j = 0; j < k; j++) {
+      for (let i = 0; i < f.batch; i++) {
+        const c = (i + j) % 6;
+        for (let d = 0; d < L; d++) eps[(j * f.batch + i) * L + d] = (m[c * L + d] + 0.03 * rng.normal() - mu[i * L + d]) / Math.exp(0.5 * lv[i * L + d]);
+      }
+    }
+    const net = NativeNet.create(modelLayers(config), vae.trainableWeights, null, f.batch, k);
+    const out = new Float64Array(2 * f.batch);
+    net.logWeights(x, eps, f.batch, k, out);
+    const ref = tf.tidy(() => {
+      const xt = tf.tensor4d(x, [f.batch, f.config.height, f.config.width, f.config.channels]);
+      const q = vae.encode(xt);
+      const logw = logImportanceWeights({ x: xt, mu: q.mu, logvar: q.logvar, eps: tf.tensor3d(eps, [k, f.batch, L]), likelihood: config.likelihood, decode: (z) => vae.decode(z), logPz: vae.logPz });
+      return tf.sum(logw, 0).dataSync();
+    });
+    for (let i = 0; i < f.batch; i++) relClose(out[2 * i + 1], ref[i], `Σ log w of example ${i}`);
+    const o: NativeObjective = { objective: 'iwae', k, beta: 1, kl: 'analytic' };
+    const expected = tfjsGradients(vae, f, o, x, x, eps);
+    const got = net.gradients(x, eps, f.batch, o);
+    const names = vae.trainableWeights.map((v) => v.name);
+    got.grads.forEach((g, i) => expectClose(g, expected.grads[i], `gradient of ${names[i]}`, 2e-4));
+    vae.dispose();
+  });
+
+  const VAMP_MLP = { ...FAMILIES[2], name: `${FAMILIES[2].name}, VampPrior of 150 pseudo-inputs`, config: { ...FAMILIES[2].config, prior: { kind: 'vamp' as const, components: 150 } } };
+  it.each([FAMILIES[1], FAMILIES[4], VAMP_MLP])('is deterministic: the same step from the same state gives the same bits (sums in chunk order): $name', (family) => {
+    const f = { ...family, batch: 40, chunk: 0 }; // chunks of 16, 16 and 8 (conv) or 20 and 20 (MLP; pseudo-inputs 64, 64, 22) over the threads
     const run = (): Float32Array[] => {
       const vae = model(f.config, 4);
       const opt = tf.train.adam(1e-3);
@@ -372,7 +433,11 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
     expect(paramShapes(d).map((p) => p.shape)).toEqual([[784, 400], [400], [400, 20], [20], [400, 20], [20], [20, 400], [400], [400, 784], [784]]);
     expect(nativeSpec(d).reason).toBeNull();
     expect(nativeSpec({ ...d, likelihood: { kind: 'continuous-bernoulli' } }).reason).toMatch(/continuous-bernoulli likelihood/);
-    expect(nativeSpec({ ...d, prior: { kind: 'vamp' } }).reason).toMatch(/vamp prior/);
+    expect(nativeSpec({ ...d, prior: { kind: 'flow', components: 2 } }).reason).toMatch(/flow prior/);
+    expect(nativeSpec({ ...d, prior: { kind: 'vamp' } }).reason).toMatch(/vamp prior without components/);
+    const vamp = modelLayers({ ...MLP_400_20, prior: { kind: 'vamp', components: 3 } });
+    expect(nativeSpec(vamp).reason).toBeNull();
+    expect(paramShapes(vamp).at(-1)).toEqual({ layer: 'prior', shape: [3, 28, 28, 1] });
     const slope = { ...d, encoder: d.encoder.map((l) => (l.kind === 'activation' ? { ...l, activation: 'leakyRelu' as const, alpha: 0.1 } : l)) };
     expect(nativeSpec(slope).reason).toMatch(/slope 0.1/);
     const vae = Vae.create(MLP_400_20, 1);

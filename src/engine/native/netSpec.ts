@@ -83,7 +83,7 @@ function records(layers: readonly LayerSpec[], shape: Shape3): { recs: number[][
 export function nativeSpec(d: NetDescription): NativeSpec {
   const lik = d.likelihood.kind === 'gaussian' ? 0 : d.likelihood.kind === 'bernoulli' ? 1 : -1;
   if (lik < 0) return { spec: null, reason: `the ${d.likelihood.kind} likelihood` };
-  if (d.prior.kind !== 'standard' && d.prior.kind !== 'gmm') return { spec: null, reason: `the ${d.prior.kind} prior` };
+  if (d.prior.kind !== 'standard' && d.prior.kind !== 'gmm' && d.prior.kind !== 'vamp') return { spec: null, reason: `the ${d.prior.kind} prior` };
   for (const head of [d.mu, d.logvar]) {
     if (head.kind !== 'dense' || head.activation !== 'linear' || head.units !== d.latent) return { spec: null, reason: `head ${head.name} is not a linear dense layer of ${d.latent} units` };
   }
@@ -92,7 +92,9 @@ export function nativeSpec(d: NetDescription): NativeSpec {
     const dec = records(d.decoder, [1, 1, d.latent]);
     const [h, w, c] = dec.shape;
     if (h * w * c !== d.input[0] * d.input[1] * d.input[2]) return { spec: null, reason: 'the decoder output is not the size of the input' };
-    const K = d.prior.kind === 'gmm' ? (d.prior.components ?? 0) : 0;
+    // the prior's field: 0 N(0, I), K a mixture of K Gaussians, −K a VampPrior of K pseudo-inputs
+    const K = d.prior.kind === 'gmm' ? (d.prior.components ?? 0) : d.prior.kind === 'vamp' ? -(d.prior.components ?? 0) : 0;
+    if (d.prior.kind !== 'standard' && !(Math.abs(K) >= 1)) return { spec: null, reason: `the ${d.prior.kind} prior without components` };
     const spec = Int32Array.from([2, ...d.input, d.latent, lik, K, enc.recs.length, ...enc.recs.flat(), dec.recs.length, ...dec.recs.flat()]);
     return { spec, reason: null };
   } catch (e) {
