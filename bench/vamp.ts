@@ -7,7 +7,7 @@
  * step, images/s, the CPU time per step (process.cpuUsage: our C code runs one thread per core,
  * tfjs-wasm one), the epoch time that gives for 60,000 images, and native/tfjs.
  *
- *   npm run build && node dist/bench/vamp.js [--k=500] [--batch=128] [--rounds=3] [--steps=N]
+ *   npm run bench:vamp -- [--k=500] [--batch=128] [--rounds=3] [--steps=N]
  *       [--models=mlp,burda]
  *
  * A full native epoch is quicker to measure directly:
