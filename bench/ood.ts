@@ -12,8 +12,9 @@
  *
  * Budgets: short (a smoke test: 500 training images, 1 epoch, 300 test images per set, K=10; a few
  * minutes, most of it process start-up) and full (all data; 15 epochs for the two models of tables
- * 1 and 2, 5 for the 20 leave-one-out models, K=100 on all 10,000 test images of each set; about
- * 30 minutes on 2 cores). Run it niced on a shared machine: `nice npm run bench:ood`.
+ * 1 and 2, 5 for the 20 leave-one-out models, K=100 importance samples on all 10,000 test images
+ * of each set; about 30 minutes on 2 quiet cores, over an hour on a shared machine). Run it niced
+ * on a shared machine: `nice npm run bench:ood`.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -125,7 +126,7 @@ function freshReport(job: ScoreJob): Report | undefined {
   const age = fs.statSync(file).mtimeMs;
   for (const run of [job.model, job.background]) if (fs.statSync(abs(path.join(run.dir, 'run.json'))).mtimeMs > age) return undefined;
   const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
-  return r.samples === plan.spec.samples && r.background === job.background.dir ? r : undefined;
+  return r.samples === job.samples && r.background === job.background.dir ? r : undefined;
 }
 
 /** Wall time of a run's training: the bench's measurement, else the epochs' own times in run.json. */
@@ -171,7 +172,7 @@ const header = [
   '',
   `MLP 784-400-20, Bernoulli likelihood, dynamically binarised training images (test images binarised once with the run's ` +
   `evaluation seed), Adam lr 1e-3, batch 128, seed ${spec.seed}; background models trained with \`--perturb ${spec.perturb}\`; ` +
-  `−log p(x) and −ELBO from K=${spec.samples} importance samples; complexity = −log₂ p(x) − PNG bits. ` +
+  `−log p(x) and −ELBO from ${spec.samples === spec.looSamples ? `K=${spec.samples}` : `K=${spec.samples} (tables 1, 2) and K=${spec.looSamples} (table 3)`} importance samples; complexity = −log₂ p(x) − PNG bits. ` +
   `${spec.trainLimit !== undefined ? `First ${spec.trainLimit} training images. ` : ''}` +
   `${spec.testLimit !== undefined ? `First ${spec.testLimit} test images of each set. ` : 'All 10,000 test images of each set. '}` +
   `Bench wall time ${((performance.now() - t0) / 60000).toFixed(1)} min this invocation; ` +
@@ -179,7 +180,7 @@ const header = [
   '',
 ].join('\n');
 const tables = (['fashion-vs-mnist', 'mnist-vs-fashion', 'leave-one-out'] as const)
-  .map((id) => markdownTable(TABLE_TITLES[id], rows.get(id) ?? [], spec.samples, id === 'leave-one-out'));
+  .map((id) => markdownTable(TABLE_TITLES[id], rows.get(id) ?? [], id === 'leave-one-out' ? spec.looSamples : spec.samples, id === 'leave-one-out'));
 const text = header + '\n' + tables.join('\n');
 writeFileAtomic(abs(path.join(benchDir, 'tables.md')), text);
 process.stdout.write(text);

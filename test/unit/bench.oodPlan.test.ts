@@ -80,7 +80,11 @@ describe('bench:ood plan', () => {
   it('budgets: full uses all the data, short a few hundred images', () => {
     for (const t of plan.trains) expect(t.args).not.toContain('--train-limit');
     for (const s of plan.scores) expect(s.args).not.toContain('--limit');
-    expect(plan.scores[0].args).toContain(String(BUDGET_SPECS.full.samples));
+    for (const s of plan.scores) {
+      const k = s.table === 'leave-one-out' ? BUDGET_SPECS.full.looSamples : BUDGET_SPECS.full.samples;
+      expect(s.samples).toBe(k);
+      expect(s.args.slice(s.args.indexOf('--samples'), s.args.indexOf('--samples') + 2)).toEqual(['--samples', String(k)]);
+    }
     const short = oodPlan('short', 'x');
     for (const t of short.trains) expect(t.args.slice(t.args.indexOf('--train-limit'), t.args.indexOf('--train-limit') + 2)).toEqual(['--train-limit', '500']);
     for (const s of short.scores) expect(s.args.slice(s.args.indexOf('--limit'), s.args.indexOf('--limit') + 2)).toEqual(['--limit', '300']);
