@@ -12,8 +12,9 @@
  *
  * Budgets: short (a smoke test: 500 training images, 1 epoch, 300 test images per set, K=10; a few
  * minutes, most of it process start-up) and full (all data; 15 epochs for the two models of tables
- * 1 and 2, 5 for the 20 leave-one-out models, K=100 importance samples on all 10,000 test images
- * of each set; about 30 minutes on 2 quiet cores, over an hour on a shared machine). Run it niced
+ * 1 and 2, 3 for the 20 leave-one-out models; K=100 importance samples on all 10,000 test images of
+ * each set for tables 1 and 2, K=25 for the 10 leave-one-out reports; about 30 minutes on 2 quiet
+ * cores, over an hour on a shared machine). Run it niced
  * on a shared machine: `nice npm run bench:ood`.
  */
 import * as fs from 'node:fs';
