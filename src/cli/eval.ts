@@ -21,6 +21,7 @@ interface EvalOptions {
   seed: number;
   json?: boolean;
   backend?: string;
+  weights: 'best' | 'last';
 }
 
 export function registerEval(program: Command): void {
@@ -35,11 +36,12 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'evaluate only the first N examples of the split (K=5000 costs 5000 decoder passes per example)', intOption('--limit'))
     .option('--batch-size <n>', 'examples encoded at once', intOption('--batch-size'), 100)
     .option('--seed <n>', 'seed of the importance samples', intOption('--seed', 0), 0)
+    .option('--weights <which>', 'best (the best-validation epoch\'s model) | last (the last saved state, where training stopped: for papers that train a fixed number of epochs without early stopping)', choiceOption('--weights', ['best', 'last'] as const), 'best')
     .option('--json', 'print the results as JSON on stdout')
     .option('--backend <name>', 'native | wasm | cpu (native: our C engine where built and the model fits, else wasm, said so)', 'native')
     .action(action(async (dir: string, o: EvalOptions) => {
       const backend = await startBackend(o.backend, true);
-      const { run, vae } = await loadRunModel(dir);
+      const { run, vae } = await loadRunModel(dir, o.weights);
       try {
         const t0 = Date.now();
         // with --limit on the test split, only those test images are loaded (the spec's testLimit)
@@ -59,7 +61,7 @@ export function registerEval(program: Command): void {
           negElbo: terms.loss, reconstruction: terms.reconstruction, kl: terms.kl,
           latent: vae.config.latent, activeUnits: au.active.length, activeDims: au.active,
           unitVariances: Array.from(au.variances), activeThreshold: au.threshold,
-          epochs: run.epochsDone, bestEpoch: run.bestEpoch,
+          epochs: run.epochsDone, bestEpoch: run.bestEpoch, weights: o.weights,
         };
         if (o.samples > 0) {
           const bar = o.json ? null : progressBar(`log p(x), K=${o.samples}`, count * o.samples);
@@ -79,7 +81,7 @@ export function registerEval(program: Command): void {
         }
         const f = (v: unknown): string => (typeof v === 'number' ? v.toFixed(2) : String(v));
         const lines = [
-          `run ${dir} (${run.epochsDone} epochs, best ${run.bestEpoch}), ${splitName} split, ${count} examples, engine ${evaluator.name}, ${result.seconds} s`,
+          `run ${dir} (${run.epochsDone} epochs, best ${run.bestEpoch}; ${o.weights === 'last' ? 'last state' : 'best model'}), ${splitName} split, ${count} examples, engine ${evaluator.name}, ${result.seconds} s`,
           `  -ELBO            ${f(result.negElbo)} nats  (single sample, ${vae.logPz ? 'Monte-Carlo KL: mixture prior' : 'analytic KL'})`,
           `  reconstruction   ${f(result.reconstruction)} nats  (-E log p(x|z))`,
           `  KL               ${f(result.kl)} nats`,
