@@ -261,8 +261,8 @@ async function peerTable(): Promise<void> {
     console.log(`peer: ${peer.version}; alternating ${rounds} rounds per case (A B A B …)`);
     if (ours === 'native') {
       // conv: the convolution kernels in use (native/src/conv_dnnl.c), absent from older addons
-      const info = loadNativeAddon().addon?.info() as { threads?: number; conv?: string } | undefined;
-      console.log(`ours: native step with ${info?.threads} threads; convolutions: ${info?.conv ?? 'im2col+sgemm'}`);
+      const info = loadNativeAddon().addon?.info() as { threads?: number; conv?: string; dense?: string } | undefined;
+      console.log(`ours: native step with ${info?.threads} threads; convolutions: ${info?.conv ?? 'im2col+sgemm'}; dense layers: ${info?.dense ?? 'OpenBLAS sgemm'}`);
     }
   }
   const startLoad = load();

@@ -15,6 +15,10 @@ void gemm(int transA, int transB, int M, int N, int K, const float *A, const flo
               transA ? M : K, B, transB ? K : N, accumulate ? 1.0f : 0.0f, C, N);
 }
 
+void gemm_dense(int transA, int transB, int M, int N, int K, const float *A, const float *B, float *C, int accumulate) {
+  if (M == 0 || N == 0 || K == 0 || !dgemm_use() || dgemm(transA, transB, M, N, K, A, B, C, accumulate)) gemm(transA, transB, M, N, K, A, B, C, accumulate);
+}
+
 /* col[(n,oh,ow), (kh,kw,c)] = img[n, oh·s+kh−top, ow·s+kw−left, c], zero outside the image.
  * For one (kh) the k·C values of the k taps are contiguous in the image row, so a window row is
  * one copy when it lies inside the image. */
