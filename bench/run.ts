@@ -261,8 +261,8 @@ async function peerTable(): Promise<void> {
     console.log(`peer: ${peer.version}; alternating ${rounds} rounds per case (A B A B …)`);
     if (ours === 'native') {
       // conv: the convolution kernels in use (native/src/conv_dnnl.c), absent from older addons
-      const info = loadNativeAddon().addon?.info() as { threads?: number; conv?: string } | undefined;
-      console.log(`ours: native step with ${info?.threads} threads; convolutions: ${info?.conv ?? 'im2col+sgemm'}`);
+      const info = loadNativeAddon().addon?.info() as { threads?: number; blas?: string; core?: string; conv?: string; dense?: string } | undefined;
+      console.log(`ours: native step with ${info?.threads} threads, ${info?.blas?.trim()} ${info?.core?.trim()}; convolutions: ${info?.conv ?? 'im2col+sgemm'}; dense layers: ${info?.dense ?? 'OpenBLAS sgemm'}`);
     }
   }
   const startLoad = load();
@@ -331,7 +331,7 @@ async function evalFigure(): Promise<void> {
 async function main(): Promise<void> {
   tf.env().set('PROD', true); // no debug checks, no advice to install tfjs-node
   console.log(`VAE training benchmark: median of timed steps after warm-up; machine peak taken as ${PEAK_GFLOPS} GFLOP/s`);
-  console.log(`node ${process.version}, tfjs ${tf.version.tfjs}, ${quick ? 'quick' : 'full'} run, load average ${load()}\n`);
+  console.log(`node ${process.version}, tfjs ${tf.version.tfjs}, ${quick ? 'quick' : 'full'} run, load average ${load()}, CPU ${os.cpus()[0]?.model ?? '?'} ×${os.cpus().length}\n`);
   // default: the training table, the training ratios against PyTorch, the evaluation figure
   const only = ['--peer', '--eval', '--train'].filter((f) => args.includes(f));
   const all = only.length === 0;

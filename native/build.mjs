@@ -95,4 +95,4 @@ if (check.status !== 0) {
   skip(`the built addon does not load: ${(check.stderr.split('\n').find((l) => /Error/.test(l)) ?? '').trim()}`);
 }
 const info = JSON.parse(check.stdout);
-console.log(`vae native engine: built ${path.relative(process.cwd(), addon) || addon} (${info.blas.trim()}, ${info.threads} threads; convolutions: ${info.conv})`);
+console.log(`vae native engine: built ${path.relative(process.cwd(), addon) || addon} (${info.blas.trim()}, ${info.threads} threads; convolutions: ${info.conv}; dense layers: ${info.dense})`);

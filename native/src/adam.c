@@ -1,5 +1,5 @@
 /* The gradient sum over chunks (in chunk order, so the result does not depend on the threads)
- * and tfjs's Adam update, each thread on its share of every parameter. */
+ * and tfjs's Adam update in one pass, each thread on its share of every parameter. */
 #include <string.h>
 #include "vae.h"
 
@@ -19,23 +19,44 @@ HOT static void adam_range(size_t n, const float *g, const float *w, const float
   }
 }
 
+/* buf = s[0] + s[1] + … + s[n−1] over one block, added left to right as add_into did (the same
+ * float operations in the same order, so the same bits) */
+HOT static void sum_slots(float *restrict buf, float *const *s, int n, size_t at, size_t len) {
+  const float *restrict a = s[0] + at, *restrict b = s[1] + at;
+  for (size_t i = 0; i < len; i++) buf[i] = a[i] + b[i];
+  for (int c = 2; c < n; c++) {
+    const float *restrict d = s[c] + at;
+    for (size_t i = 0; i < len; i++) buf[i] += d[i];
+  }
+}
+
+/* Block of the fused pass: the chunk sums of a block stay in L1 for the Adam update that reads
+ * them, instead of a pass that writes the sum over slot 0 and a second one that reads it back. */
+#define UBLOCK 2048
+
 void update_task(void *arg, int tid) {
   Step *st = arg;
   Net *net = st->net;
   const int T = net->threads;
   const float b1 = st->beta1, b2 = st->beta2, c1 = st->c1, c2 = st->c2;
   const float mlr = -st->lr, eps = st->epsilon, a1 = st->oneMinusAcc1, a2 = st->oneMinusAcc2;
+  float buf[UBLOCK] __attribute__((aligned(64)));
   for (int p = 0; p < net->nParams; p++) {
     const size_t size = net->paramSize[p], off = net->paramOffset[p];
     const size_t lo = size * tid / T, hi = size * (tid + 1) / T;
-    if (lo >= hi) continue;
-    float *g0 = net->slot[0] + off;
-    for (int c = 1; c < st->nChunks; c++) add_into(g0 + lo, net->slot[c] + off + lo, hi - lo);
-    if (st->mode == MODE_GRAD) {
-      memcpy(st->out[p] + lo, g0 + lo, sizeof(float) * (hi - lo));
-      continue;
+    for (size_t at = lo; at < hi; at += UBLOCK) {
+      const size_t len = hi - at < UBLOCK ? hi - at : UBLOCK;
+      const float *g = net->slot[0] + off + at;
+      if (st->nChunks > 1) {
+        sum_slots(buf, net->slot, st->nChunks, off + at, len);
+        g = buf;
+      }
+      if (st->mode == MODE_GRAD) {
+        memcpy(st->out[p] + at, g, sizeof(float) * len);
+        continue;
+      }
+      adam_range(len, g, st->param[p] + at, st->m[p] + at, st->v[p] + at, st->out[p] + at, st->mOut[p] + at, st->vOut[p] + at,
+                 b1, b2, c1, c2, mlr, eps, a1, a2);
     }
-    adam_range(hi - lo, g0 + lo, st->param[p] + lo, st->m[p] + lo, st->v[p] + lo, st->out[p] + lo, st->mOut[p] + lo,
-               st->vOut[p] + lo, b1, b2, c1, c2, mlr, eps, a1, a2);
   }
 }

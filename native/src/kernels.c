@@ -15,6 +15,10 @@ void gemm(int transA, int transB, int M, int N, int K, const float *A, const flo
               transA ? M : K, B, transB ? K : N, accumulate ? 1.0f : 0.0f, C, N);
 }
 
+void gemm_dense(int transA, int transB, int M, int N, int K, const float *A, const float *B, float *C, int accumulate) {
+  if (M == 0 || N == 0 || K == 0 || !dgemm_use() || dgemm(transA, transB, M, N, K, A, B, C, accumulate)) gemm(transA, transB, M, N, K, A, B, C, accumulate);
+}
+
 /* col[(n,oh,ow), (kh,kw,c)] = img[n, oh·s+kh−top, ow·s+kw−left, c], zero outside the image.
  * For one (kh) the k·C values of the k taps are contiguous in the image row, so a window row is
  * one copy when it lies inside the image. */
@@ -79,6 +83,24 @@ HOT void col2im(const Geo *g, int b, const float *col, float *img) {
   }
 }
 
+/* tanh without a library call, so the loop around it vectorises (glibc's tanhf is scalar and cost
+ * a quarter of an IWAE-50 step of the 784-200-200-50 tanh MLP): for |x| < 0.55 x·P(x²), P fitted
+ * to tanh(x)/x on that range (relative error < 1e-7 in float), else ±(1 − e)/(1 + e) with
+ * e = exp(−2|x|). Largest relative error over every float in [−20, 20]: 1.6e-7 (tanhf: 1.7e-7);
+ * ±1 at ±inf, NaN stays NaN. */
+static inline float tanh_fast(float x) {
+  const float a = fabsf(x), u = x * x;
+  float p = -0.0063125673f;
+  p = p * u + 0.021093817f;
+  p = p * u - 0.053855907f;
+  p = p * u + 0.13332590f;
+  p = p * u - 0.33333316f;
+  p = p * u + 1.0f;
+  const float e = exp_nonpos(-2.0f * a);
+  const float big = copysignf((1.0f - e) / (1.0f + e), x);
+  return a < 0.55f ? x * p : big;
+}
+
 /* y[r, c] = act(y[r, c] + bias[c]) in place. */
 HOT void bias_act(float *y, const float *bias, int rows, int cols, int act) {
   for (int r = 0; r < rows; r++) {
@@ -88,7 +110,7 @@ HOT void bias_act(float *y, const float *bias, int rows, int cols, int act) {
         for (int c = 0; c < cols; c++) { float t = v[c] + bias[c]; v[c] = t < 0.0f ? 0.0f : t; } /* NaN stays NaN */
         break;
       case ACT_TANH:
-        for (int c = 0; c < cols; c++) v[c] = tanhf(v[c] + bias[c]);
+        for (int c = 0; c < cols; c++) v[c] = tanh_fast(v[c] + bias[c]);
         break;
       case ACT_LEAKY:
         for (int c = 0; c < cols; c++) { float t = v[c] + bias[c]; v[c] = t < 0.0f ? 0.2f * t : t; }

@@ -269,7 +269,7 @@ static napi_value js_normals(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* info() -> { threads, blas, core, conv } */
+/* info() -> { threads, blas, core, conv, dense } */
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result, v;
@@ -286,6 +286,8 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, result, "core", v));
   CHECK(napi_create_string_utf8(env, dconv_kernels(), NAPI_AUTO_LENGTH, &v));
   CHECK(napi_set_named_property(env, result, "conv", v));
+  CHECK(napi_create_string_utf8(env, dgemm_kernels(), NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, result, "dense", v));
   return result;
 }
 

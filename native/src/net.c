@@ -214,7 +214,7 @@ void layer_forward(const float *const *param, const Layer *L, int b, const float
   const float *W = param[L->w], *bias = param[L->bias];
   const int kk = L->geo.k * L->geo.k;
   if (L->type == L_DENSE) {
-    gemm(0, 0, b, L->co, L->ci, in, W, y, 0);
+    gemm_dense(0, 0, b, L->co, L->ci, in, W, y, 0);
     bias_act(y, bias, b, L->co, L->act);
   } else if (L->type == L_CONV) {
     const int rows = b * L->geo.OH * L->geo.OW;
@@ -245,9 +245,9 @@ void layer_backward(const Net *net, const float *const *param, const Layer *L, i
   const int kk = L->geo.k * L->geo.k;
   act_grad(dy, y, (size_t)b * L->out, L->act);
   if (L->type == L_DENSE) {
-    gemm(1, 0, L->ci, L->co, b, in, dy, dW, 0);
+    gemm_dense(1, 0, L->ci, L->co, b, in, dy, dW, 0);
     bias_grad(dy, b, L->co, db, 0);
-    if (din) gemm(0, 1, b, L->ci, L->co, dy, W, din, 0);
+    if (din) gemm_dense(0, 1, b, L->ci, L->co, dy, W, din, 0);
   } else if (L->type == L_CONV) {
     const int rows = b * L->geo.OH * L->geo.OW, K = kk * L->ci;
     if (!dconv_use(2, &L->geo, L->co) || dconv_backward_weights(&L->geo, L->co, b, in, dy, dW)) {

@@ -1,7 +1,7 @@
 /*
  * vae_native: shared declarations of the native engine's C files, one job each:
  *   pool.c       the thread pool (our own; OpenBLAS runs at one thread)
- *   kernels.c    GEMM (cblas_sgemm), im2col/col2im, bias + activation and their gradients
+ *   kernels.c    GEMM (cblas_sgemm; oneDNN's for dense layers where it wins), im2col/col2im, bias + activation and their gradients
  *   net.c        the network configured from the layer description (src/models/layers.ts via
  *                src/engine/native/netSpec.ts): layers, forward and backward of one layer
  *   objective.c  the objectives (k-sample ELBO with analytic or Monte-Carlo KL, β, free bits,
@@ -57,6 +57,8 @@ typedef struct {
 } Geo;
 
 void gemm(int transA, int transB, int M, int N, int K, const float *A, const float *B, float *C, int accumulate);
+/* gemm for the dense layers: oneDNN's when chosen (dgemm_use), else OpenBLAS's */
+void gemm_dense(int transA, int transB, int M, int N, int K, const float *A, const float *B, float *C, int accumulate);
 void im2col(const Geo *g, int b, const float *img, float *col);
 void col2im(const Geo *g, int b, const float *col, float *img);
 void bias_act(float *y, const float *bias, int rows, int cols, int act);
@@ -117,6 +119,11 @@ const char *dconv_version(void);
 int dconv_use(int kind, const Geo *g, int O);
 /* One line naming the convolution kernels in use (info().conv). */
 const char *dconv_kernels(void);
+/* The dense layers' GEMM through oneDNN's sgemm (same contract as gemm; -1: not run), whether to
+ * use it (VAE_NATIVE_GEMM, the measured choice in conv_dnnl.c), and a line naming it (info().dense). */
+int dgemm(int transA, int transB, int M, int N, int K, const float *A, const float *B, float *C, int accumulate);
+int dgemm_use(void);
+const char *dgemm_kernels(void);
 
 /* ------------------------------------------------------------------ net.c */
 enum { LIK_GAUSSIAN = 0, LIK_BERNOULLI = 1 };

@@ -12,6 +12,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, backendInUse, nativeUnavailable } from '../../src/engine/backend.js';
 import { loadNativeAddon } from '../../src/engine/native/addon.js';
@@ -426,6 +427,24 @@ describe.skipIf(!native.addon && !CI)('native engine', () => {
     if (/GenuineIntel/.test(cpuinfo) && ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512cd'].every((f) => flags.includes(f))) {
       expect(info.core).toBe(process.env.OPENBLAS_CORETYPE ?? 'SkylakeX');
     }
+  });
+
+  it('runs the dense layers on the GEMM VAE_NATIVE_GEMM names (default: oneDNN on Intel AVX-512 CPUs when built with it)', () => {
+    const dense = (choice: string | undefined): string => {
+      const env = { ...process.env };
+      if (choice === undefined) delete env.VAE_NATIVE_GEMM;
+      else env.VAE_NATIVE_GEMM = choice;
+      const js = `console.log(require(${JSON.stringify(native.file)}).info().dense)`;
+      return execFileSync(process.execPath, ['-e', js], { env, encoding: 'utf8' }).trim();
+    };
+    const info = native.addon!.info() as { conv?: string };
+    const withDnnl = /^oneDNN/.test(info.conv ?? '');
+    expect(dense('openblas')).toBe(withDnnl ? 'OpenBLAS sgemm (VAE_NATIVE_GEMM=openblas)' : 'OpenBLAS sgemm (built without oneDNN)');
+    if (!withDnnl) return;
+    expect(dense('dnnl')).toMatch(/^oneDNN \d+\.\d+\.\d+ sgemm \(VAE_NATIVE_GEMM=dnnl\)$/);
+    const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+    const intelAvx512 = /GenuineIntel/.test(cpuinfo) && /^flags\s*:.*\bavx512f\b/m.test(cpuinfo);
+    expect(dense(undefined)).toMatch(intelAvx512 ? /^oneDNN .* sgemm \(auto: Intel with AVX-512\)$/ : /^OpenBLAS sgemm \(auto: not an Intel AVX-512 CPU\)$/);
   });
 
   it('is configured from the layer description alone, and says why it declines one', () => {
