@@ -3,6 +3,7 @@
  * `npx vite` serves web/ with hot reload and forwards the API, the runs and tfjs's wasm files to a
  * running `vae serve` (VAE_SERVE=http://127.0.0.1:8080 by default).
  */
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const api = process.env.VAE_SERVE ?? 'http://127.0.0.1:8080';
@@ -18,6 +19,10 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
   },
   worker: { format: 'es' },
+  resolve: {
+    // the page's tfjs: core, layers and the CPU backend (web/tf.ts); WebGL on demand (web/backend.ts)
+    alias: [{ find: /^@tensorflow\/tfjs$/, replacement: fileURLToPath(new URL('./web/tf.ts', import.meta.url)) }],
+  },
   // onnxruntime-web finds its .wasm through import.meta.url: keep it out of the dev pre-bundling
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: {

@@ -1,10 +1,13 @@
 /**
  * The explorer page: starts a tensor backend, asks the server for its runs, builds the seven
  * widgets and loads the active run (the `?run=` in the address, else the first faces run).
+ * Loaded by the page's entry, boot.ts, which has started the first downloads already.
  */
 import * as tf from '@tensorflow/tfjs';
-import { App, isFaces2d } from './app.js';
-import { backendOrder, softwareWebglRenderer, startBackend } from './backend.js';
+import { App } from './app.js';
+import { firstRun } from './firstRun.js';
+import { startBackend } from './backend.js';
+import type { BrowserBackend } from './gpu.js';
 import { datasetExplanation } from './widgets/datasetExplanation.js';
 import { datasetVisualization } from './widgets/datasetVisualization.js';
 import { sampling } from './widgets/sampling.js';
@@ -43,12 +46,22 @@ const setStatus = (msg: string): void => {
   statusEl.textContent = msg;
 };
 
-async function main(): Promise<void> {
-  const software = softwareWebglRenderer();
-  // the run list is fetched while the backend starts (its wasm compiles)
-  const runsLoaded = App.fetchRuns();
+/** What the page's entry (boot.ts) found out and started before this module arrived. */
+export interface Boot {
+  /** The software WebGL renderer's name, or null. */
+  software: string | null;
+  /** The backends to try, in order. */
+  order: readonly BrowserBackend[];
+  /** The run list's request (api/runs), already under way. */
+  runs: Promise<Response>;
+}
+
+export async function start(boot: Boot): Promise<void> {
+  const software = boot.software;
+  // the run list arrives while the backend starts (its wasm compiles)
+  const runsLoaded = App.fetchRuns(boot.runs);
   runsLoaded.catch(() => undefined);
-  const backend = await startBackend(backendOrder(location.search, software));
+  const backend = await startBackend(boot.order);
   // start-up marks (bench:web reads them)
   performance.mark('vae:backend');
   $('backend').textContent = `backend: ${backend}`;
@@ -116,8 +129,7 @@ async function main(): Promise<void> {
   (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle(), renderFace, testSets, tensors: () => tf.memory().numTensors };
 
   const wanted = getParam('run');
-  const named = wanted === null ? undefined : runs.find((r) => r.name === wanted);
-  const first = (named?.hasModel ? named : undefined) ?? runs.find((r) => r.hasModel && isFaces2d(r)) ?? runs.find((r) => r.hasModel);
+  const { first, named } = firstRun(runs, wanted);
   if (!first) {
     setStatus('no trained run yet: the widgets need a run with at least one finished epoch');
     return;
@@ -129,8 +141,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
+/** Shows a start-up failure in the page (boot.ts calls it). */
+export function failed(e: unknown): void {
   setStatus(`error: ${e instanceof Error ? e.message : String(e)}`);
   document.body.dataset.error = 'true';
   console.error(e);
-});
+}

@@ -138,6 +138,8 @@ export function sampling(queue: ModelQueue): Widget {
   return {
     name: 'sampling',
     root: c.root,
+    // the page's first model images: drawn before the parameter grid is encoded
+    drawsFirst: true,
     async setRun(next) {
       ctx = next;
       c.notice(next.model.latent >= 2 ? null : 'sampling needs a run with at least 2 latent dimensions');
