@@ -17,6 +17,12 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
+    // the WebGL backend's chunk (fetched only when the page tries WebGL, web/backend.ts) named as such
+    rollupOptions: {
+      output: {
+        chunkFileNames: (chunk) => (chunk.moduleIds.some((id) => id.includes('/@tensorflow/tfjs-backend-webgl/')) ? 'assets/tfjs-webgl-[hash].js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   worker: { format: 'es' },
   resolve: {

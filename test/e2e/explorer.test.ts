@@ -452,6 +452,48 @@ describe.skipIf(!haveChromium && !process.env.CI)('explorer in headless Chromium
     await p.close();
   });
 
+  it('starts with the first model images: sampling draws before the parameter grid is encoded; the model files come once, preloaded; no WebGL code on WebAssembly', async () => {
+    // a new profile: an empty browser cache
+    const fresh = await launch();
+    try {
+      const p = await open(fresh, '?backend=wasm&run=run-a');
+      await idle(p);
+      const r = await p.evaluate(() => ({
+        marks: Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])),
+        files: performance.getEntriesByType('resource').map((e) => ({ path: new URL(e.name).pathname, by: (e as PerformanceResourceTiming).initiatorType })),
+      }));
+      for (const m of ['vae:boot', 'vae:backend', 'vae:model', 'vae:first', 'vae:grid']) expect(r.marks[m], m).toBeGreaterThan(0);
+      expect(r.marks['vae:boot']).toBeLessThan(r.marks['vae:backend']);
+      expect(r.marks['vae:model']).toBeLessThan(r.marks['vae:first']);
+      // the 100 parameter-grid faces are rendered and encoded only after the first images were painted
+      expect(r.marks['vae:first']).toBeLessThan(r.marks['vae:grid']);
+      expect(await p.getAttribute('section[data-widget="sampling"]', 'data-ready')).toBe('run-a');
+      expect(await p.getAttribute('section[data-widget="mapping"]', 'data-ready')).toBe('run-a');
+      // each weights file once, by the entry script's preload (tfjs took the preloaded response)
+      for (const part of ['encoder', 'decoder']) {
+        const weights = r.files.filter((f) => f.path.startsWith(`/runs/run-a/${part}/weights`));
+        expect(weights.map((f) => f.by), part).toEqual(['link']);
+      }
+      // the wasm binary once, preloaded; the WebGL backend's chunk never
+      expect(r.files.filter((f) => f.path.endsWith('.wasm'))).toEqual([{ path: '/wasm/tfjs-backend-wasm-simd.wasm', by: 'link' }]);
+      expect(r.files.filter((f) => f.path.startsWith('/assets/tfjs-webgl-'))).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('loads the WebGL backend\'s code when asked for WebGL (?backend=webgl)', async () => {
+    const p = await context.newPage();
+    await p.goto(`${server.url}?backend=webgl&run=run-a`);
+    await p.waitForFunction(() => document.body.dataset.backend !== undefined || document.body.dataset.error !== undefined);
+    // SwiftShader's WebGL starts here (slowly); the page fetched the chunk before trying it
+    expect(await p.getAttribute('body', 'data-backend')).toBe('webgl');
+    const files = await p.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    expect(files.filter((f) => f.startsWith('/assets/tfjs-webgl-'))).toHaveLength(1);
+    expect(files.filter((f) => f.endsWith('.wasm'))).toEqual([]);
+    await p.close();
+  });
+
   it('the browser console has no errors', () => {
     expect(problems).toEqual([]);
   });
