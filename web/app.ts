@@ -73,7 +73,7 @@ export class App {
   private addedListeners: ((run: RunSummary) => void)[] = [];
   private switching: Promise<void> = Promise.resolve();
 
-  constructor(readonly runs: RunSummary[], readonly backend: string, private readonly onStatus: (msg: string) => void) {}
+  constructor(readonly runs: RunSummary[], private readonly onStatus: (msg: string) => void) {}
 
   /** The runs the server offers (`started`: the request for api/runs, if one is under way). */
   static async fetchRuns(started?: Promise<Response>): Promise<RunSummary[]> {

@@ -58,19 +58,14 @@ export interface Boot {
 
 export async function start(boot: Boot): Promise<void> {
   const software = boot.software;
-  // the run list arrives while the backend starts (its wasm compiles)
-  const runsLoaded = App.fetchRuns(boot.runs);
-  runsLoaded.catch(() => undefined);
-  const backend = await startBackend(boot.order);
+  // the backend starts (its wasm compiles) while the run list arrives and the widgets are built:
+  // no widget calls the model before a run is active
+  const backendStarted = startBackend(boot.order);
+  backendStarted.catch(() => undefined);
+  const runs = await App.fetchRuns(boot.runs);
   // start-up marks (bench:web reads them)
-  performance.mark('vae:backend');
-  $('backend').textContent = `backend: ${backend}`;
-  if (software && backend !== 'webgl') $('backend').title = `WebGL is software-rendered here (${software}), slower than WebAssembly`;
-  document.body.dataset.backend = backend;
-
-  const runs = await runsLoaded;
   performance.mark('vae:runs');
-  const app = new App(runs, backend, setStatus);
+  const app = new App(runs, setStatus);
   const host = $('widgets');
   // the MNIST views share the test images and their encodings
   const testSets = new TestSets(app.queue);
@@ -127,6 +122,12 @@ export async function start(boot: Boot): Promise<void> {
 
   // the page's handle for tests and the benchmark
   (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle(), renderFace, testSets, tensors: () => tf.memory().numTensors };
+
+  const backend = await backendStarted;
+  performance.mark('vae:backend');
+  $('backend').textContent = `backend: ${backend}`;
+  if (software && backend !== 'webgl') $('backend').title = `WebGL is software-rendered here (${software}), slower than WebAssembly`;
+  document.body.dataset.backend = backend;
 
   const wanted = getParam('run');
   const { first, named } = firstRun(runs, wanted);
