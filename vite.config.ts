@@ -3,6 +3,7 @@
  * `npx vite` serves web/ with hot reload and forwards the API, the runs and tfjs's wasm files to a
  * running `vae serve` (VAE_SERVE=http://127.0.0.1:8080 by default).
  */
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const api = process.env.VAE_SERVE ?? 'http://127.0.0.1:8080';
@@ -16,8 +17,18 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
+    // the WebGL backend's chunk (fetched only when the page tries WebGL, web/backend.ts) named as such
+    rollupOptions: {
+      output: {
+        chunkFileNames: (chunk) => (chunk.moduleIds.some((id) => id.includes('/@tensorflow/tfjs-backend-webgl/')) ? 'assets/tfjs-webgl-[hash].js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   worker: { format: 'es' },
+  resolve: {
+    // the page's tfjs: core, layers and the CPU backend (web/tf.ts); WebGL on demand (web/backend.ts)
+    alias: [{ find: /^@tensorflow\/tfjs$/, replacement: fileURLToPath(new URL('./web/tf.ts', import.meta.url)) }],
+  },
   // onnxruntime-web finds its .wasm through import.meta.url: keep it out of the dev pre-bundling
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: {

@@ -15,7 +15,10 @@
  * that draws the decoder's output marks itself ready), with a warm server, --loads times each with
  * an empty browser cache (a new browser context) and with a warm one (a reload: hashed assets come
  * from the cache, the rest revalidates), and the bytes the empty-cache load transferred (the
- * bundle and the wasm files are served compressed).
+ * bundle and the wasm files are served compressed), with the medians of the page's own start-up
+ * marks (performance.mark 'vae:…': entry script run, backend started, model loaded, first images
+ * drawn, parameter grid encoded) to show where the time goes. The load average is printed before
+ * and after, and the CPU model: timings on a shared machine are noisy.
  *
  * Flags: --reps N (default 200), --warmup N (default 20), --backends webgl,wasm, --loads N
  * (default 5), --fresh (retrain).
@@ -57,17 +60,35 @@ const FIRST_IMAGE_PROBE = `
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
 `;
 
-/** ms from navigation start to the first model image, and the bytes the load transferred. */
-async function loadOnce(page: Page, url: string, reload: boolean): Promise<{ ms: number; bytes: number }> {
+/** The page's start-up marks (web/boot.ts, web/main.ts, web/app.ts), in the order they happen. */
+const MARKS = ['vae:boot', 'vae:backend', 'vae:model', 'vae:first', 'vae:grid'] as const;
+const MARK_LABELS: Record<(typeof MARKS)[number], string> = {
+  'vae:boot': 'entry script ran (downloads started)',
+  'vae:backend': 'tensor backend started',
+  'vae:model': 'first run\'s model loaded',
+  'vae:first': 'first model images drawn',
+  'vae:grid': 'parameter grid encoded (after paint)',
+};
+
+interface Load { ms: number; bytes: number; marks: Partial<Record<string, number>> }
+
+/** ms from navigation start to the first model image, the bytes the load transferred, the page's marks. */
+async function loadOnce(page: Page, url: string, reload: boolean): Promise<Load> {
   if (reload) await page.reload();
   else await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { __firstImage?: number }).__firstImage !== undefined, undefined, { timeout: 120_000 });
+  // the grid is encoded after the first images: wait for it (the page is fully started)
+  await page.waitForFunction(() => document.body.dataset.activeRun !== undefined, undefined, { timeout: 120_000 });
   return page.evaluate(() => {
     const bytes = performance.getEntriesByType('resource').reduce((s, e) => s + (e as PerformanceResourceTiming).transferSize, 0) +
       ((performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.transferSize ?? 0);
-    return { ms: (window as unknown as { __firstImage: number }).__firstImage, bytes };
+    const marks = Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('vae:')).map((m) => [m.name, m.startTime]));
+    return { ms: (window as unknown as { __firstImage: number }).__firstImage, bytes, marks };
   });
 }
+
+/** "load average 1.80 / 2.10 / 2.50 (1, 5, 15 min)". */
+const loadAverage = (): string => `load average ${os.loadavg().map((v) => v.toFixed(2)).join(' / ')} (1, 5, 15 min)`;
 
 type Op = 'decode' | 'mapping' | 'grid';
 const OPS: { op: Op; label: string; drag: boolean }[] = [
@@ -152,7 +173,10 @@ async function main(): Promise<void> {
   let browser: Browser | null = null;
   const rows: string[][] = [];
   const startRows: string[][] = [];
+  const markRows: string[][] = [];
   const notes: string[] = [];
+  const loadBefore = loadAverage();
+  let loadAfter = '';
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -161,7 +185,7 @@ async function main(): Promise<void> {
       args: LAUNCH_ARGS,
     });
     const version = context.browser()?.version() ?? '?';
-    notes.push(`Chromium ${version} (headless, --disable-gpu), ${os.cpus().length} cores, ${reps} timed runs after ${warmup} warm-up runs each`);
+    notes.push(`Chromium ${version} (headless, --disable-gpu), ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${reps} timed runs after ${warmup} warm-up runs each`);
     for (const want of backends) {
       const page = await context.newPage();
       const errors: string[] = [];
@@ -199,6 +223,7 @@ async function main(): Promise<void> {
       if (!notes.some((n) => n.startsWith(`${want}: started`))) continue;
       const url = `${server.url}?backend=${want}`;
       const cold: number[] = [], warm: number[] = [];
+      const coldMarks: Load['marks'][] = [];
       let bytes = 0;
       for (let k = 0; k < loads; k++) {
         // an empty HTTP cache: a new context of the same browser
@@ -207,6 +232,7 @@ async function main(): Promise<void> {
         const page = await fresh.newPage();
         const c = await loadOnce(page, url, false);
         cold.push(c.ms);
+        coldMarks.push(c.marks);
         bytes = c.bytes;
         warm.push((await loadOnce(page, url, true)).ms);
         await fresh.close();
@@ -216,8 +242,13 @@ async function main(): Promise<void> {
       const med = (xs: number[]): number => quantile(xs, 0.5);
       startRows.push([`first model image, empty cache (${(bytes / 1e6).toFixed(2)} MB transferred)`, want, med(cold).toFixed(0), cold[cold.length - 1].toFixed(0), med(cold) < FIRST_IMAGE_GOAL_MS ? 'yes' : 'no']);
       startRows.push(['first model image, cached (reload)', want, med(warm).toFixed(0), warm[warm.length - 1].toFixed(0), med(warm) < FIRST_IMAGE_GOAL_MS ? 'yes' : 'no']);
+      for (const m of MARKS) {
+        const at = coldMarks.map((k) => k[m]).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+        if (at.length) markRows.push([`${MARK_LABELS[m]} (${m})`, want, med(at).toFixed(0)]);
+      }
       process.stderr.write(`${want} first image: empty cache median ${med(cold).toFixed(0)} ms, cached ${med(warm).toFixed(0)} ms, ${bytes} bytes\n`);
     }
+    loadAfter = loadAverage();
   } finally {
     await context?.close();
     await browser?.close();
@@ -236,6 +267,13 @@ async function main(): Promise<void> {
     const l2 = (r: string[]): string => r.map((c, i) => (i < 2 ? c.padEnd(w2[i]) : c.padStart(w2[i]))).join('  ');
     process.stdout.write(`\n${l2(h2)}\n${w2.map((w) => '-'.repeat(w)).join('  ')}\n${startRows.map(l2).join('\n')}\n(${loads} loads each, warm server)\n`);
   }
+  if (markRows.length) {
+    const h3 = ['where the empty-cache start goes (page marks)', 'backend', 'median ms'];
+    const w3 = h3.map((h, i) => Math.max(h.length, ...markRows.map((r) => r[i].length)));
+    const l3 = (r: string[]): string => r.map((c, i) => (i < 2 ? c.padEnd(w3[i]) : c.padStart(w3[i]))).join('  ');
+    process.stdout.write(`\n${l3(h3)}\n${w3.map((w) => '-'.repeat(w)).join('  ')}\n${markRows.map(l3).join('\n')}\n`);
+  }
+  process.stdout.write(`\n${loadBefore} before, ${loadAfter || loadAverage()} after; ${os.cpus()[0]?.model ?? 'unknown CPU'}\n`);
 }
 
 await main();

@@ -6,6 +6,7 @@
 import { parameterGrid, renderParams } from '../src/data/faces.js';
 import type { RunSummary } from '../src/server/runs.js';
 import type { LatentGridSnapshot } from '../src/train/run.js';
+import { isFaces2d } from './firstRun.js';
 import { LoadedModel, type Encoding } from './model.js';
 import { ModelQueue } from './queue.js';
 import type { ModelFiles } from './training/protocol.js';
@@ -17,7 +18,10 @@ export interface RunContext {
   model: LoadedModel;
   /** A 2-D-latent faces run: the widgets built on the faces' parameters apply. */
   faces2d: boolean;
-  /** Encoding of the 10×10 training parameter grid by this model (faces2d runs only). */
+  /**
+   * Encoding of the 10×10 training parameter grid by this model (faces2d runs only). Filled in
+   * after the widgets that draw first (`Widget.drawsFirst`) showed the run: they must not read it.
+   */
   grid: ({ n: number; params: Float32Array } & Encoding) | null;
   /** latent-grid.json: the grid's encoder means after every epoch (faces2d runs only). */
   latentGrid: LatentGridSnapshot | null;
@@ -28,13 +32,31 @@ export interface Widget {
   readonly root: HTMLElement;
   /** Redraws for a newly active run; resolves when the widget shows it. */
   setRun(ctx: RunContext): Promise<void> | void;
+  /**
+   * Shown before everything else when a run becomes active (before the parameter grid is encoded,
+   * so `ctx.grid` is still null): the page's first model images.
+   */
+  readonly drawsFirst?: boolean;
 }
 
-export const isFaces2d = (r: RunSummary): boolean =>
-  r.dataset.name === 'faces' && r.model.latent === 2 && r.model.height === 32 && r.model.width === 32 && r.model.channels === 3;
+/**
+ * Resolves after the browser painted the current frame (a frame, then a task), or after 100 ms in
+ * a hidden tab, which runs no animation frames.
+ */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() => setTimeout(() => {
+      clearTimeout(timer);
+      resolve();
+    }, 0));
+  });
+}
 
-async function fetchJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+export { isFaces2d };
+
+async function fetchJson<T>(url: string, response?: Promise<Response>): Promise<T> {
+  const res = await (response ?? fetch(url));
   if (!res.ok) throw new Error(`${url}: ${res.status} ${(await res.text()).trim()}`);
   return (await res.json()) as T;
 }
@@ -44,18 +66,19 @@ export class App {
   readonly widgets: Widget[] = [];
   active: RunContext | null = null;
   private latentGrids = new Map<string, Promise<LatentGridSnapshot | null>>();
-  private gridImages: Float32Array | null = null;
+  private gridImages: Float32Array | undefined;
   private listeners: ((ctx: RunContext) => void)[] = [];
   /** Runs held in the page (trained here or loaded from a file): their models in memory. */
   private localModels = new Map<string, { encoder: ModelFiles; decoder: ModelFiles }>();
   private addedListeners: ((run: RunSummary) => void)[] = [];
   private switching: Promise<void> = Promise.resolve();
 
-  constructor(readonly runs: RunSummary[], readonly backend: string, private readonly onStatus: (msg: string) => void) {}
+  constructor(readonly runs: RunSummary[], private readonly onStatus: (msg: string) => void) {}
 
-  static async fetchRuns(): Promise<RunSummary[]> {
+  /** The runs the server offers (`started`: the request for api/runs, if one is under way). */
+  static async fetchRuns(started?: Promise<Response>): Promise<RunSummary[]> {
     // a run the server cannot read is listed as { name, broken } (see src/server/runs.ts): skip it
-    const all = await fetchJson<(RunSummary | { name: string; broken: string })[]>('api/runs');
+    const all = await fetchJson<(RunSummary | { name: string; broken: string })[]>('api/runs', started);
     return all.filter((r): r is RunSummary => !('broken' in r));
   }
 
@@ -118,29 +141,31 @@ export class App {
     const local = this.localModels.get(name);
     const faces2d = isFaces2d(run);
     const loading = this.queue.run(`load`, () => (local ? LoadedModel.fromArtifacts(run, local.encoder, local.decoder) : LoadedModel.load(run)));
-    // while the model's files download: fetch the latent grid and render the parameter grid's faces
+    // while the model's files download: fetch the latent grid (a small JSON file)
     const latentGridLoaded = faces2d ? this.latentGrid(run) : Promise.resolve(null);
     latentGridLoaded.catch(() => undefined);
-    const params = parameterGrid(GRID_N);
-    if (faces2d && !this.gridImages) {
-      await new Promise((r) => setTimeout(r, 0)); // let the model's requests go out first
-      this.gridImages = renderParams(params);
-    }
     const model = await loading;
     if (!model) return;
     performance.mark('vae:model');
-    let grid: RunContext['grid'] = null;
-    if (faces2d && this.gridImages) {
-      const images = this.gridImages;
-      const enc = await this.queue.run(`grid`, () => model.encode(images, GRID_N * GRID_N));
-      if (enc) grid = { n: GRID_N, params, ...enc };
-    }
-    performance.mark('vae:grid');
     const latentGrid = await latentGridLoaded;
     const previous = this.active;
-    const ctx: RunContext = { run, model, faces2d, grid, latentGrid };
+    const ctx: RunContext = { run, model, faces2d, grid: null, latentGrid };
     this.active = ctx;
-    await Promise.all(this.widgets.map((w) => w.setRun(ctx)));
+    // the first model images first (sampling): they go to the model queue before anything else,
+    // and the browser paints them before the parameter grid is rendered and encoded
+    const first = this.widgets.filter((w) => w.drawsFirst);
+    await Promise.all(first.map((w) => w.setRun(ctx)));
+    performance.mark('vae:first');
+    if (first.length > 0) await afterPaint();
+    if (faces2d) {
+      // rendered once per page (the same 100 faces for every run), then encoded by this model
+      this.gridImages ??= renderParams(parameterGrid(GRID_N));
+      const images = this.gridImages;
+      const enc = await this.queue.run(`grid`, () => model.encode(images, GRID_N * GRID_N));
+      if (enc) ctx.grid = { n: GRID_N, params: parameterGrid(GRID_N), ...enc };
+    }
+    performance.mark('vae:grid');
+    await Promise.all(this.widgets.filter((w) => !w.drawsFirst).map((w) => w.setRun(ctx)));
     // the old model may still have queued calls: free it after they ran
     if (previous) void this.queue.idle().then(() => previous.model.dispose());
     document.body.dataset.activeRun = name;

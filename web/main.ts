@@ -1,10 +1,13 @@
 /**
  * The explorer page: starts a tensor backend, asks the server for its runs, builds the seven
  * widgets and loads the active run (the `?run=` in the address, else the first faces run).
+ * Loaded by the page's entry, boot.ts, which has started the first downloads already.
  */
 import * as tf from '@tensorflow/tfjs';
-import { App, isFaces2d } from './app.js';
-import { backendOrder, softwareWebglRenderer, startBackend } from './backend.js';
+import { App } from './app.js';
+import { firstRun } from './firstRun.js';
+import { startBackend } from './backend.js';
+import type { BrowserBackend } from './gpu.js';
 import { datasetExplanation } from './widgets/datasetExplanation.js';
 import { datasetVisualization } from './widgets/datasetVisualization.js';
 import { sampling } from './widgets/sampling.js';
@@ -43,21 +46,26 @@ const setStatus = (msg: string): void => {
   statusEl.textContent = msg;
 };
 
-async function main(): Promise<void> {
-  const software = softwareWebglRenderer();
-  // the run list is fetched while the backend starts (its wasm compiles)
-  const runsLoaded = App.fetchRuns();
-  runsLoaded.catch(() => undefined);
-  const backend = await startBackend(backendOrder(location.search, software));
-  // start-up marks (bench:web reads them)
-  performance.mark('vae:backend');
-  $('backend').textContent = `backend: ${backend}`;
-  if (software && backend !== 'webgl') $('backend').title = `WebGL is software-rendered here (${software}), slower than WebAssembly`;
-  document.body.dataset.backend = backend;
+/** What the page's entry (boot.ts) found out and started before this module arrived. */
+export interface Boot {
+  /** The software WebGL renderer's name, or null. */
+  software: string | null;
+  /** The backends to try, in order. */
+  order: readonly BrowserBackend[];
+  /** The run list's request (api/runs), already under way. */
+  runs: Promise<Response>;
+}
 
-  const runs = await runsLoaded;
+export async function start(boot: Boot): Promise<void> {
+  const software = boot.software;
+  // the backend starts (its wasm compiles) while the run list arrives and the widgets are built:
+  // no widget calls the model before a run is active
+  const backendStarted = startBackend(boot.order);
+  backendStarted.catch(() => undefined);
+  const runs = await App.fetchRuns(boot.runs);
+  // start-up marks (bench:web reads them)
   performance.mark('vae:runs');
-  const app = new App(runs, backend, setStatus);
+  const app = new App(runs, setStatus);
   const host = $('widgets');
   // the MNIST views share the test images and their encodings
   const testSets = new TestSets(app.queue);
@@ -115,9 +123,14 @@ async function main(): Promise<void> {
   // the page's handle for tests and the benchmark
   (window as unknown as { explorer: unknown }).explorer = { app, idle: () => app.queue.idle(), renderFace, testSets, tensors: () => tf.memory().numTensors };
 
+  const backend = await backendStarted;
+  performance.mark('vae:backend');
+  $('backend').textContent = `backend: ${backend}`;
+  if (software && backend !== 'webgl') $('backend').title = `WebGL is software-rendered here (${software}), slower than WebAssembly`;
+  document.body.dataset.backend = backend;
+
   const wanted = getParam('run');
-  const named = wanted === null ? undefined : runs.find((r) => r.name === wanted);
-  const first = (named?.hasModel ? named : undefined) ?? runs.find((r) => r.hasModel && isFaces2d(r)) ?? runs.find((r) => r.hasModel);
+  const { first, named } = firstRun(runs, wanted);
   if (!first) {
     setStatus('no trained run yet: the widgets need a run with at least one finished epoch');
     return;
@@ -129,8 +142,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
+/** Shows a start-up failure in the page (boot.ts calls it). */
+export function failed(e: unknown): void {
   setStatus(`error: ${e instanceof Error ? e.message : String(e)}`);
   document.body.dataset.error = 'true';
   console.error(e);
-});
+}

@@ -452,6 +452,86 @@ describe.skipIf(!haveChromium && !process.env.CI)('explorer in headless Chromium
     await p.close();
   });
 
+  it('every plot and model image has an accessible name (plots a text alternative too) and every control a label; the dots are focusable sliders; a swipe on a plot scrolls, a drag on a dot moves it', async () => {
+    await idle(page);
+    const r = await page.evaluate(() => {
+      const shown = (e: Element): boolean => !e.closest('[hidden]') && e.getClientRects().length > 0;
+      const unnamed: string[] = [], undescribed: string[] = [], unlabelled: string[] = [], badHandles: string[] = [], touch = new Set<string>();
+      for (const e of Array.from(document.querySelectorAll('main canvas, main svg'))) {
+        if (!shown(e) || e.parentElement?.closest('svg')) continue;
+        const where = `${e.closest('section')?.dataset.widget} ${e.tagName}`;
+        if (!e.getAttribute('role') || !e.getAttribute('aria-label')?.trim()) unnamed.push(where);
+        if (e.tagName === 'svg' && !e.getAttribute('aria-description')?.trim()) undescribed.push(where);
+        if (e.tagName === 'svg') touch.add(`plot: ${getComputedStyle(e).touchAction}`);
+      }
+      for (const e of Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>('input, select, button'))) {
+        if (!shown(e)) continue;
+        const named = e.getAttribute('aria-label')?.trim() || (e.labels?.length ?? 0) > 0 || (e.tagName === 'BUTTON' && e.textContent?.trim());
+        if (!named) unlabelled.push(`${e.closest('section')?.dataset.widget ?? 'header'} ${e.tagName} ${e.getAttribute('type') ?? ''}`);
+      }
+      for (const h of Array.from(document.querySelectorAll<SVGCircleElement>('main circle.handle'))) {
+        if (!shown(h)) continue;
+        const where = h.closest('section')?.dataset.widget ?? '?';
+        if (h.tabIndex !== 0 || h.getAttribute('role') !== 'slider' || !h.getAttribute('aria-label') || !h.getAttribute('aria-valuetext')) badHandles.push(where);
+        touch.add(`handle: ${getComputedStyle(h).touchAction}`);
+      }
+      const first = document.querySelector<SVGCircleElement>('section[data-widget="sampling"] circle.sample-pt')!;
+      const sample = document.querySelector('section[data-widget="sampling"] canvas.sample')!.getAttribute('aria-label');
+      return { unnamed, undescribed, unlabelled, badHandles, touch: [...touch].sort(), sample, z1: Number(first.dataset.z1), z2: Number(first.dataset.z2), handles: document.querySelectorAll('main circle.handle').length };
+    });
+    expect(r.unnamed).toEqual([]);
+    expect(r.undescribed).toEqual([]);
+    expect(r.unlabelled).toEqual([]);
+    expect(r.badHandles).toEqual([]);
+    expect(r.handles).toBe(3); // dataset explanation, mapping, decoding
+    // a swipe that starts on a plot pans the page; a dot takes the gesture for itself
+    expect(r.touch).toEqual(['handle: none', 'plot: pan-y pinch-zoom']);
+    // an image's text alternative names the latent point it shows
+    expect(r.sample).toBe(`sample 1: the decoder's image of z₁ ${r.z1.toFixed(2)}, z₂ ${r.z2.toFixed(2)}`);
+  });
+
+  it('starts with the first model images: sampling draws before the parameter grid is encoded; the model files come once, preloaded; no WebGL code on WebAssembly', async () => {
+    // a new profile: an empty browser cache
+    const fresh = await launch();
+    try {
+      const p = await open(fresh, '?backend=wasm&run=run-a');
+      await idle(p);
+      const r = await p.evaluate(() => ({
+        marks: Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])),
+        files: performance.getEntriesByType('resource').map((e) => ({ path: new URL(e.name).pathname, by: (e as PerformanceResourceTiming).initiatorType })),
+      }));
+      for (const m of ['vae:boot', 'vae:backend', 'vae:model', 'vae:first', 'vae:grid']) expect(r.marks[m], m).toBeGreaterThan(0);
+      expect(r.marks['vae:boot']).toBeLessThan(r.marks['vae:backend']);
+      expect(r.marks['vae:model']).toBeLessThan(r.marks['vae:first']);
+      // the 100 parameter-grid faces are rendered and encoded only after the first images were painted
+      expect(r.marks['vae:first']).toBeLessThan(r.marks['vae:grid']);
+      expect(await p.getAttribute('section[data-widget="sampling"]', 'data-ready')).toBe('run-a');
+      expect(await p.getAttribute('section[data-widget="mapping"]', 'data-ready')).toBe('run-a');
+      // each weights file once, by the entry script's preload (tfjs took the preloaded response)
+      for (const part of ['encoder', 'decoder']) {
+        const weights = r.files.filter((f) => f.path.startsWith(`/runs/run-a/${part}/weights`));
+        expect(weights.map((f) => f.by), part).toEqual(['link']);
+      }
+      // the wasm binary once, preloaded; the WebGL backend's chunk never
+      expect(r.files.filter((f) => f.path.endsWith('.wasm'))).toEqual([{ path: '/wasm/tfjs-backend-wasm-simd.wasm', by: 'link' }]);
+      expect(r.files.filter((f) => f.path.startsWith('/assets/tfjs-webgl-'))).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('loads the WebGL backend\'s code when asked for WebGL (?backend=webgl)', async () => {
+    const p = await context.newPage();
+    await p.goto(`${server.url}?backend=webgl&run=run-a`);
+    await p.waitForFunction(() => document.body.dataset.backend !== undefined || document.body.dataset.error !== undefined);
+    // SwiftShader's WebGL starts here (slowly); the page fetched the chunk before trying it
+    expect(await p.getAttribute('body', 'data-backend')).toBe('webgl');
+    const files = await p.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    expect(files.filter((f) => f.startsWith('/assets/tfjs-webgl-'))).toHaveLength(1);
+    expect(files.filter((f) => f.endsWith('.wasm'))).toEqual([]);
+    await p.close();
+  });
+
   it('the browser console has no errors', () => {
     expect(problems).toEqual([]);
   });

@@ -15,7 +15,7 @@ import { getNumbers, numbersValue, setParam } from '../urlState.js';
 export const EXPLANATION =
   'Every image of the toy dataset is made from two numbers: the size of the face (1.0 means the face ' +
   'is exactly as tall as the 32×32 image; larger faces are cropped) and the hue of the background ' +
-  'colour, HSV(hue, 0.8, 0.8). Drag the dot to pick a size and a hue; the image on the right is ' +
+  'colour, HSV(hue, 0.8, 0.8). Drag the dot to pick a size and a hue; the image next to the plot is ' +
   'rendered on the spot by the very renderer that generated the training data.';
 
 export function datasetExplanation(): Widget {

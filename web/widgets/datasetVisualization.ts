@@ -104,7 +104,12 @@ export function datasetVisualization(): Widget {
     }
     markReady(c.root, runName);
   };
-  void show(0, undefined, '-');
+  // the 2000 faces are generated when a run becomes active (after the first model images: the
+  // worker's second of work would compete with them for the CPU); with no trained run to show, a
+  // few seconds after the start
+  window.setTimeout(() => {
+    if (cache.size === 0) void show(0, undefined, '-');
+  }, 3000);
   return {
     name: 'dataset-visualization',
     root: c.root,

@@ -14,7 +14,7 @@ import { getNumbers, numbersValue, setParam } from '../urlState.js';
 
 export const EXPLANATION =
   'The decoder turns any point of the latent space into an image. Drag the dot anywhere in ' +
-  'z ∈ [−3, 3]² (or focus it and use the arrow keys); the image on the right is decoded on the spot. The warped grid is the encoding ' +
+  'z ∈ [−3, 3]² (or focus it and use the arrow keys); the image next to the plot is decoded on the spot. The warped grid is the encoding ' +
   'of the training parameters (as in the mapping above), so you can see where the faces the model ' +
   'was trained on live, and what it makes of the regions between and beyond them.';
 
@@ -50,6 +50,7 @@ export function decoding(queue: ModelQueue): Widget {
     const [h, w, ch] = run.model.imageShape;
     drawImage(out.canvas, img, h, w, ch);
     out.caption.textContent = `z = (${z1.toFixed(2)}, ${z2.toFixed(2)}${run.model.latent > 2 ? ', 0, …' : ''})`;
+    out.canvas.setAttribute('aria-label', `the decoder's image of z₁ ${z1.toFixed(2)}, z₂ ${z2.toFixed(2)}`);
     markReady(c.root, run.run.name);
   };
   const moveTo = (a: number, b: number): void => {

@@ -15,10 +15,10 @@ import { describe, svgEl } from '../ui/svg.js';
 import { getIndex, setParam } from '../urlState.js';
 
 export const EXPLANATION =
-  'How the latent space took shape during training. Left: the −ELBO per image on the training and ' +
+  'How the latent space took shape during training. The chart: the −ELBO per image on the training and ' +
   'validation sets after every epoch (in nats; the Gaussian likelihood keeps its constant ' +
   '½·d·log 2π ≈ 2822.98 for 3×32×32 images, so a perfect reconstruction would still cost that ' +
-  'much). Right: where the encoder put the 10×10 parameter grid after the selected epoch; epoch 0 ' +
+  'much). The plot beside it (below, on a narrow screen): where the encoder put the 10×10 parameter grid after the selected epoch; epoch 0 ' +
   'is the untrained network. It plays in a loop; pause it, drag the slider, or drag along the chart.';
 
 /** Whether the page should not animate by itself (the reader asked for reduced motion). */

@@ -15,11 +15,11 @@ import { describe, svgEl } from '../ui/svg.js';
 import { getNumbers, numbersValue, setParam } from '../urlState.js';
 
 export const EXPLANATION =
-  'How do the two generating parameters map to the two latent dimensions? The left plot is the ' +
+  'How do the two generating parameters map to the two latent dimensions? The first plot is the ' +
   'parameter space over the background hue of each row: the shaded square is where the training ' +
   'data came from, the white cut-out the validation area, and it reaches 20% of each range beyond ' +
   'the training ranges on each side. The 10×10 grid of parameters is rendered and encoded; the ' +
-  'middle plot shows the encoder\'s means as a warped grid in z space over the density of the ' +
+  'second plot shows the encoder\'s means as a warped grid in z space over the density of the ' +
   'prior N(0, I) (dots coloured by hue, larger for larger faces). Drag the dot (or focus it and ' +
   'use the arrow keys): its image is encoded (mu, and an ' +
   'ellipse of three standard deviations) and the decoder reconstructs it from mu. Inside the ' +

@@ -17,8 +17,8 @@ import { getIndex, setParam } from '../urlState.js';
 
 export const EXPLANATION =
   'Only the decoder is needed to make new images: draw z from the prior N(0, I) and decode it. ' +
-  'The left plot shows the 24 draws in z space over the density of the standard Gaussian (darker ' +
-  'is more likely); the grid on the right shows what the decoder makes of each. Point at an image ' +
+  'The plot shows the 24 draws in z space over the density of the standard Gaussian (darker ' +
+  'is more likely); the grid of images shows what the decoder makes of each. Point at an image ' +
   'or a dot (or tap one) to see which is which. The images are the decoder\'s means, so they look smooth and a ' +
   'little blurry, as images from a plain VAE do. A run trained with a mixture prior (a learnt ' +
   'mixture of K Gaussians instead of N(0, I)) is sampled from that mixture: pick a component by its ' +
@@ -126,7 +126,10 @@ export function sampling(queue: ModelQueue): Widget {
     const images = await queue.run('sampling', () => run.model.decode(zs, COUNT));
     if (!images || run !== ctx) return;
     const [h, w, ch] = run.model.imageShape;
-    canvases.forEach((cv, i) => drawImage(cv, images, h, w, ch, i * h * w * ch));
+    canvases.forEach((cv, i) => {
+      drawImage(cv, images, h, w, ch, i * h * w * ch);
+      cv.setAttribute('aria-label', `sample ${i + 1}: the decoder's image of z₁ ${zs[i * latent].toFixed(2)}, z₂ ${zs[i * latent + 1].toFixed(2)}`);
+    });
     c.root.dataset.draw = String(draw);
     markReady(c.root, run.run.name);
   };
@@ -138,6 +141,8 @@ export function sampling(queue: ModelQueue): Widget {
   return {
     name: 'sampling',
     root: c.root,
+    // the page's first model images: drawn before the parameter grid is encoded
+    drawsFirst: true,
     async setRun(next) {
       ctx = next;
       c.notice(next.model.latent >= 2 ? null : 'sampling needs a run with at least 2 latent dimensions');
