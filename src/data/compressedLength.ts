@@ -7,7 +7,7 @@
  *   palette quantisation).
  * - webp: lossless WebP (libwebp, effort 6 = its slowest, smallest setting).
  *   WebP has no gray mode, so a one-channel image is coded as RGB with three equal channels
- *   (its colour transforms make the copies nearly free). About 45% shorter codes than PNG on
+ *   (its colour transforms make the copies nearly free). 42-46% shorter codes than PNG on
  *   MNIST/Fashion-MNIST, and Serrà et al. 2020 found that the better the compressor, the better
  *   the complexity score; the README's tables measure both.
  *
