@@ -7,7 +7,8 @@
  *
  * Resumable: runs and reports live under DIR (default runs/bench-ood/BUDGET, gitignored); a rerun
  * reuses every finished run (an interrupted one continues with `train --resume`) and every report
- * newer than its two runs, and only scores or trains what is missing. Wall times of the commands
+ * newer than its two runs and made with the planned K and `--compressor`, and only scores or
+ * trains what is missing (so a changed compressor rescores without retraining). Wall times of the commands
  * are kept in DIR/timings.json; the tables are also written to DIR/tables.md.
  *
  * Budgets: short (a smoke test: 500 training images, 1 epoch, 300 test images per set, K=10; a few
@@ -23,7 +24,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { writeFileAtomic, writeJsonAtomic } from '../src/train/files.js';
 import {
-  BUDGETS, TABLE_TITLES, commandLine, markdownTable, oodPlan, runAction, tableRow,
+  BUDGETS, TABLE_TITLES, commandLine, markdownTable, oodPlan, reportMatches, runAction, tableRow,
   type Budget, type ReportSummary, type RunSummary, type ScoreJob, type TableId, type TableRow, type TrainJob,
 } from './oodPlan.js';
 
@@ -120,14 +121,14 @@ interface Report extends ReportSummary {
   items: { negLogPx: number; ood?: boolean; label?: number }[];
 }
 
-/** The job's report if it is there, newer than both runs and made with the planned K and inputs. */
+/** The job's report if it is there, newer than both runs and made with the planned K, compressor and background. */
 function freshReport(job: ScoreJob): Report | undefined {
   const file = abs(job.report);
   if (!fs.existsSync(file)) return undefined;
   const age = fs.statSync(file).mtimeMs;
   for (const run of [job.model, job.background]) if (fs.statSync(abs(path.join(run.dir, 'run.json'))).mtimeMs > age) return undefined;
   const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
-  return r.samples === job.samples && r.background === job.background.dir ? r : undefined;
+  return reportMatches(job, r) ? r : undefined;
 }
 
 /** Wall time of a run's training: the bench's measurement, else the epochs' own times in run.json. */
@@ -174,7 +175,7 @@ const header = [
   '',
   `MLP 784-400-20, Bernoulli likelihood, dynamically binarised training images (test images binarised once with the run's ` +
   `evaluation seed), Adam lr 1e-3, batch 128, seed ${spec.seed}; background models trained with \`--perturb ${spec.perturb}\`; ` +
-  `−log p(x) and −ELBO from ${spec.samples === spec.looSamples ? `K=${spec.samples}` : `K=${spec.samples} (tables 1, 2) and K=${spec.looSamples} (table 3)`} importance samples; complexity = −log₂ p(x) − PNG bits. ` +
+  `−log p(x) and −ELBO from ${spec.samples === spec.looSamples ? `K=${spec.samples}` : `K=${spec.samples} (tables 1, 2) and K=${spec.looSamples} (table 3)`} importance samples; complexity = −log₂ p(x) − ${spec.compressor === 'webp' ? 'lossless WebP' : 'PNG'} bits (\`--compressor ${spec.compressor}\`). ` +
   `${spec.trainLimit !== undefined ? `First ${spec.trainLimit} training images. ` : ''}` +
   `${spec.testLimit !== undefined ? `First ${spec.testLimit} test images of each set. ` : 'All 10,000 test images of each set. '}` +
   `Wall time of all the commands ${(allRows.reduce((t, r) => t + r.seconds, 0) / 60).toFixed(1)} min ` +

@@ -11,8 +11,10 @@
  *   2. MNIST (in) vs Fashion-MNIST (out)
  *   3. leave one digit out: MNIST without digit d (training and validation), the test split's
  *      digit-d images are the anomalies; d = 0..9 and the mean.
- * Every model is the MLP 784-400-20 with a Bernoulli likelihood on dynamically binarised images.
+ * Complexity uses the budget's `--compressor` (lossless WebP). Every model is the MLP 784-400-20 with a Bernoulli likelihood on dynamically binarised images.
  */
+
+import type { Compressor } from '../src/data/compressedLength.js';
 
 export const BUDGETS = ['short', 'full'] as const;
 export type Budget = (typeof BUDGETS)[number];
@@ -34,15 +36,17 @@ export interface BudgetSpec {
   looSamples: number;
   /** Background perturbation (`vae train --perturb`). */
   perturb: string;
+  /** `vae anomaly --compressor`: L(x) of the complexity score. */
+  compressor: Compressor;
   seed: number;
 }
 
 export const BUDGET_SPECS: Record<Budget, BudgetSpec> = {
   // a smoke test of the whole pipeline: a few hundred images, one epoch
-  short: { epochs: 1, looEpochs: 1, trainLimit: 500, validation: 500, testLimit: 300, samples: 10, looSamples: 10, perturb: 'replace:0.2', seed: 0 },
+  short: { epochs: 1, looEpochs: 1, trainLimit: 500, validation: 500, testLimit: 300, samples: 10, looSamples: 10, perturb: 'replace:0.2', compressor: 'webp', seed: 0 },
   // what fits in about 30 minutes on the quiet 2-core development machine (24 models, 36 commands;
   // over an hour when the machine is shared): most of the time goes to tables 1 and 2
-  full: { epochs: 15, looEpochs: 3, samples: 100, looSamples: 25, perturb: 'replace:0.2', seed: 0 },
+  full: { epochs: 15, looEpochs: 3, samples: 100, looSamples: 25, perturb: 'replace:0.2', compressor: 'webp', seed: 0 },
 };
 
 export type Dataset = 'mnist' | 'fashion-mnist';
@@ -74,6 +78,8 @@ export interface ScoreJob {
   report: string;
   /** Importance samples K of its scores. */
   samples: number;
+  /** Compressor of its complexity score. */
+  compressor: Compressor;
   args: string[];
 }
 
@@ -116,7 +122,7 @@ export function oodPlan(budget: Budget, root: string, spec: BudgetSpec = BUDGET_
     return job;
   };
   const anomaly = (model: TrainJob, background: TrainJob, report: string, what: string[], samples: number): string[] => [
-    'anomaly', model.dir, ...what, '--background', background.dir, '--samples', String(samples), '--seed', String(spec.seed),
+    'anomaly', model.dir, ...what, '--background', background.dir, '--samples', String(samples), '--compressor', spec.compressor, '--seed', String(spec.seed),
     ...(spec.testLimit !== undefined ? ['--limit', String(spec.testLimit)] : []),
     '--out', report, '--json',
   ];
@@ -125,13 +131,13 @@ export function oodPlan(budget: Budget, root: string, spec: BudgetSpec = BUDGET_
     const model = train(inData, inData, spec.epochs, false);
     const background = train(inData, `${inData}-background`, spec.epochs, true);
     const report = join(root, 'reports', `${table}.json`);
-    scores.push({ table, row: `${NAMES[inData]} → ${NAMES[outData]}`, model, background, report, args: anomaly(model, background, report, ['--ood', outData], spec.samples), samples: spec.samples });
+    scores.push({ table, row: `${NAMES[inData]} → ${NAMES[outData]}`, model, background, report, args: anomaly(model, background, report, ['--ood', outData], spec.samples), samples: spec.samples, compressor: spec.compressor });
   }
   for (let d = 0; d <= 9; d++) {
     const model = train('mnist', `mnist-no${d}`, spec.looEpochs, false, d);
     const background = train('mnist', `mnist-no${d}-background`, spec.looEpochs, true, d);
     const report = join(root, 'reports', `leave-out-${d}.json`);
-    scores.push({ table: 'leave-one-out', row: `digit ${d}`, model, background, report, args: anomaly(model, background, report, ['--anomaly-label', String(d)], spec.looSamples), samples: spec.looSamples });
+    scores.push({ table: 'leave-one-out', row: `digit ${d}`, model, background, report, args: anomaly(model, background, report, ['--anomaly-label', String(d)], spec.looSamples), samples: spec.looSamples, compressor: spec.compressor });
   }
   return { budget, spec, trains, scores };
 }
@@ -179,10 +185,21 @@ export interface ReportSummary {
   inputs: number;
   anomalies: number;
   samples: number;
+  /** Compressor of the complexity score (absent in reports older than `--compressor`: they used PNG). */
+  compressor?: Compressor;
   aurocElbo: number;
   aurocIwae: number;
   aurocComplexity: number;
   aurocLikelihoodRatio: number;
+}
+
+/**
+ * Whether a report found on disk is the job's: made with the planned K, background run and
+ * compressor (reports from before `--compressor` record none: they used PNG), so a changed plan
+ * rescores instead of reusing.
+ */
+export function reportMatches(job: ScoreJob, report: { samples: number; background?: string; compressor?: Compressor }): boolean {
+  return report.samples === job.samples && report.background === job.background.dir && (report.compressor ?? 'png') === job.compressor;
 }
 
 /** A filled row: the four AUROCs, the mean −log p(x) of in- and out-of-distribution inputs, time. */

@@ -8,7 +8,7 @@
  *   likelihood-based generative models"):
  *     S(x) = −log₂ p(x) − L(x),
  *   the model's code length in bits minus L(x), the input's length in bits under a general-purpose
- *   lossless compressor (a stand-in for its Kolmogorov complexity). Simple inputs get high
+ *   lossless compressor (a stand-in for its Kolmogorov complexity; lossless WebP by default, or PNG). Simple inputs get high
  *   likelihoods from every model; S keeps only what the model adds over a generic compressor.
  * - likelihood ratio (Ren et al. 2019, "Likelihood ratios for out-of-distribution detection"):
  *     −LLR(x) = −log p_θ(x) + log p_θ₀(x),

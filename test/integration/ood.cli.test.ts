@@ -47,11 +47,24 @@ describe('anomaly --ood', () => {
     for (const [key, field] of [['aurocIwae', 'negLogPx'], ['aurocElbo', 'negElbo'], ['aurocComplexity', 'complexity'], ['aurocLikelihoodRatio', 'likelihoodRatio']] as const) {
       expect(summary[key], key).toBeCloseTo(auroc(items.map((x) => x[field]), positive), 10);
     }
-    // complexity = -log2 p(x) - L(x), L(x) a PNG size: a whole number of bytes, at least the PNG container
-    for (const x of items) {
-      const bits = x.negLogPx / Math.LN2 - x.complexity;
+    // complexity = -log2 p(x) - L(x), L(x) by default a lossless WebP size: a whole number of bytes
+    expect(summary.compressor).toBe('webp');
+    const lengths = (xs: Item[]): Map<number, number> => new Map(xs.map((x) => [x.index, x.negLogPx / Math.LN2 - x.complexity]));
+    const webp = lengths(items);
+    for (const bits of webp.values()) expect(Math.abs(bits / 8 - Math.round(bits / 8))).toBeLessThan(1e-3);
+    // --compressor png reaches the score: same -log p(x) (same seed), L(x) now a PNG size (at least its
+    // 57-byte container) and longer than the WebP one for every input
+    const pngOut = path.join(tmp, 'ood-png.json');
+    const p = await vae('anomaly', main, '--ood', 'fashion-mnist', '--limit', '60', '--samples', '4', '--compressor', 'png', '--out', pngOut, '--json');
+    expect(p.status, p.stderr).toBe(0);
+    expect(JSON.parse(p.stdout).compressor).toBe('png');
+    const pngItems: Item[] = JSON.parse(fs.readFileSync(pngOut, 'utf8')).items;
+    const negLogPx = new Map(items.map((x) => [x.index, x.negLogPx]));
+    for (const x of pngItems) expect(x.negLogPx).toBeCloseTo(negLogPx.get(x.index)!, 3);
+    for (const [index, bits] of lengths(pngItems)) {
       expect(Math.abs(bits / 8 - Math.round(bits / 8))).toBeLessThan(1e-3);
       expect(bits).toBeGreaterThan(57 * 8);
+      expect(bits).toBeGreaterThan(webp.get(index)!);
     }
     // the likelihood ratio is the model's -log p(x) minus the background's, scored on the same inputs and seed
     const b = await vae('anomaly', bg, '--ood', 'fashion-mnist', '--limit', '60', '--samples', '4', '--out', path.join(tmp, 'bg.json'));
@@ -74,6 +87,7 @@ describe('anomaly --ood', () => {
 
   it('bad combinations are one-line errors', async () => {
     expectUserError(await vae('anomaly', main, '--score', 'likelihood-ratio'), /needs --background RUN/);
+    expectUserError(await vae('anomaly', main, '--compressor', 'zip'), /--compressor/);
     expectUserError(await vae('anomaly', main, '--ood', 'fashion-mnist', '--anomaly-label', '3'), /give one/);
     expectUserError(await vae('anomaly', main, '--background', path.join(tmp, 'nope')), /nope/);
     expectUserError(await vae('train', '--perturb', 'replace:2'), /replace:P/);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { complexityScore, likelihoodRatioScore, oodAuroc } from '../../src/analysis/ood.js';
 import { auroc } from '../../src/analysis/auroc.js';
-import { pngBits } from '../../src/data/compressedLength.js';
+import sharp from 'sharp';
+import { WEBP_OPTIONS, compressedBits, pngBits, webpBits } from '../../src/data/compressedLength.js';
 import { corrupt, formatCorruption, parseCorruption } from '../../src/math/corrupt.js';
 import { Rng } from '../../src/math/rng.js';
 
@@ -54,6 +55,41 @@ describe('out-of-distribution scores', () => {
     const [rgbBits] = await pngBits(rgb, 1, [h, w, 3]);
     expect(rgbBits).toBeGreaterThan(bits[2]);
     await expect(pngBits(new Float32Array(8), 1, [2, 2, 2])).rejects.toThrow(/1 or 3 channels/);
+  });
+
+  it('webpBits: lossless WebP round-trips the 8-bit image exactly; blank < strokes < noise; shorter than PNG here', async () => {
+    const [h, w] = [28, 28];
+    const rng = new Rng(7);
+    const strokes = new Float32Array(h * w);
+    for (let y = 5; y < 23; y++) { strokes[y * w + 9] = 1; strokes[y * w + 10] = 0.6; strokes[y * w + (y % 20) + 4] = 1; }
+    const noise = Float32Array.from({ length: h * w }, () => rng.uniform());
+    const images = new Float32Array(3 * h * w);
+    images.set(strokes, h * w);
+    images.set(noise, 2 * h * w);
+    const bits = await webpBits(images, 3, [h, w, 1]);
+    for (const b of bits) expect(b % 8).toBe(0);
+    expect(bits[0]).toBeLessThan(bits[1]);
+    expect(bits[1]).toBeLessThan(bits[2]);
+    expect(bits[2]).toBeGreaterThan(784 * 8); // no code beats the entropy of 784 uniform bytes
+    // the same quantisation and encoder decode back to the same bytes (gray: WebP stores three equal channels)
+    for (const [img, c] of [[noise, 1], [Float32Array.from({ length: h * w * 3 }, () => rng.uniform()), 3]] as const) {
+      const raw = Buffer.from(Array.from(img, (v) => Math.round(v * 255)));
+      let s = sharp(raw, { raw: { width: w, height: h, channels: c } });
+      if (c === 1) s = s.toColourspace('b-w');
+      const webp = await s.webp(WEBP_OPTIONS).toBuffer();
+      expect((await webpBits(img, 1, [h, w, c]))[0]).toBe(webp.length * 8);
+      const back = await sharp(webp).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      expect([back.info.width, back.info.height]).toEqual([w, h]);
+      const decoded = c === 1 ? Buffer.from(Array.from({ length: h * w }, (_, i) => back.data[i * back.info.channels])) : back.data;
+      if (c === 1) for (let i = 0; i < h * w; i++) expect(back.data[i * 3 + 1]).toBe(back.data[i * 3]);
+      expect(Buffer.compare(decoded, raw)).toBe(0);
+    }
+    // on these images WebP's code is shorter than PNG's, and compressedBits picks the named compressor
+    const png = await pngBits(images, 3, [h, w, 1]);
+    for (let i = 0; i < 3; i++) expect(bits[i]).toBeLessThan(png[i]);
+    expect(Array.from(await compressedBits('webp', images, 3, [h, w, 1]))).toEqual(Array.from(bits));
+    expect(Array.from(await compressedBits('png', images, 3, [h, w, 1]))).toEqual(Array.from(png));
+    await expect(webpBits(new Float32Array(8), 1, [2, 2, 2])).rejects.toThrow(/1 or 3 channels/);
   });
 
   it('replace:μ perturbation (Ren et al. 2019): pixels replaced by U(0,1) with probability μ, seeded; parse and format', () => {

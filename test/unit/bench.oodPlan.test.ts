@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { registerTrain } from '../../src/cli/train.js';
 import { registerAnomaly } from '../../src/cli/anomaly.js';
 import {
-  BUDGET_SPECS, commandLine, markdownTable, meanNegLogPx, meanRow, oodPlan, runAction, tableRow,
+  BUDGET_SPECS, commandLine, markdownTable, meanNegLogPx, meanRow, oodPlan, reportMatches, runAction, tableRow,
   type RunSummary, type ReportSummary, type TableRow,
 } from '../../bench/oodPlan.js';
 
@@ -85,6 +85,13 @@ describe('bench:ood plan', () => {
       expect(s.samples).toBe(k);
       expect(s.args.slice(s.args.indexOf('--samples'), s.args.indexOf('--samples') + 2)).toEqual(['--samples', String(k)]);
     }
+    // complexity from lossless WebP in both budgets, passed to every report's command
+    for (const p of [plan, oodPlan('short', 'x')]) {
+      for (const s of p.scores) {
+        expect(s.compressor).toBe('webp');
+        expect(s.args.slice(s.args.indexOf('--compressor'), s.args.indexOf('--compressor') + 2)).toEqual(['--compressor', 'webp']);
+      }
+    }
     const short = oodPlan('short', 'x');
     for (const t of short.trains) expect(t.args.slice(t.args.indexOf('--train-limit'), t.args.indexOf('--train-limit') + 2)).toEqual(['--train-limit', '500']);
     for (const s of short.scores) expect(s.args.slice(s.args.indexOf('--limit'), s.args.indexOf('--limit') + 2)).toEqual(['--limit', '300']);
@@ -120,6 +127,20 @@ describe('bench:ood reuse of run folders', () => {
     expect(err(run({ training: { perturb: { kind: 'replace', p: 0.1 } } }))).toMatch(/replace:0.1, not replace:0.2/);
     expect(err(run({ model: { hidden: [500, 500], latent: 20 } }))).toMatch(/model 500,500-20/);
     expect(err(run())).toBeUndefined();
+  });
+});
+
+describe('bench:ood reuse of reports', () => {
+  const job = oodPlan('full', 'r').scores[0];
+
+  it('a report is reused only with the planned K, background and compressor; one without a compressor is a PNG one', () => {
+    const ok = { samples: job.samples, background: job.background.dir, compressor: 'webp' as const };
+    expect(reportMatches(job, ok)).toBe(true);
+    expect(reportMatches(job, { ...ok, compressor: 'png' })).toBe(false);
+    expect(reportMatches(job, { samples: ok.samples, background: ok.background })).toBe(false);
+    expect(reportMatches({ ...job, compressor: 'png' }, { samples: ok.samples, background: ok.background })).toBe(true);
+    expect(reportMatches(job, { ...ok, samples: job.samples + 1 })).toBe(false);
+    expect(reportMatches(job, { ...ok, background: 'elsewhere' })).toBe(false);
   });
 });
 
