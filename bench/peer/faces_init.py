@@ -173,6 +173,7 @@ def train_ours(dataset, init, seed, epochs, folder):
             info.update(json.load(f))
     else:  # trained by a `vae train` started elsewhere: the sum of its epoch times (no start-up)
         info["seconds"] = sum(e.get("seconds", 0) for e in run["history"])
+        info["note"] = "sum of its epoch times"
     if dataset == "mnist":
         if info.get("test") is None:
             r = subprocess.run(["node", os.path.join(ROOT, "bin/vae.js"), "eval", out, "--json"], check=True, cwd=ROOT,
@@ -255,19 +256,20 @@ def main():
     pairs = [(w, i) for i in all_inits for w in ("ours", "torch") if all((w, i, s) in runs for s in seeds)]
     if len(seeds) > 1 and pairs:
         print(f"\nmean over seeds {a.seeds}")
-        print("| epoch | " + " | ".join(name(w, i) for w, i in pairs) + " | " + " | ".join(f"ours - PyTorch, {i}" for i in all_inits
-                                                                                       if ("ours", i) in pairs and ("torch", i) in pairs) + " |")
         gaps = [i for i in all_inits if ("ours", i) in pairs and ("torch", i) in pairs]
+        print("| epoch | " + " | ".join([name(w, i) for w, i in pairs] + [f"ours - PyTorch, {i}" for i in gaps]) + " |")
         print("|---" * (len(pairs) + len(gaps) + 1) + "|")
         mean = lambda w, i, e: float(np.mean([runs[(w, i, s)]["curve"][e - 1] for s in seeds]))  # noqa: E731
         for e in rows:
-            print(f"| {e} | " + " | ".join(f"{mean(w, i, e):.1f}" for w, i in pairs) + " | "
-                  + " | ".join(f"{mean('ours', i, e) - mean('torch', i, e):+.1f}" for i in gaps) + " |")
+            print(f"| {e} | " + " | ".join([f"{mean(w, i, e):.1f}" for w, i in pairs]
+                                           + [f"{mean('ours', i, e) - mean('torch', i, e):+.1f}" for i in gaps]) + " |")
 
     print("\nwall time of each run (training + per-epoch validation; ours: the whole `vae train` process):")
     for c in cols:
         r = runs[c]
         sec = f"{r['seconds']:.0f} s" if r.get("seconds") else "not recorded"
+        if r.get("note"):
+            sec += f" ({r['note']})"
         if r.get("trained", epochs) != epochs:
             sec += f" (for the {r['trained']}-epoch run this table reads)"
         load = f", load at its end {r['load'][0]:.1f}" if r.get("load") else ""
