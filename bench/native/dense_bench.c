@@ -18,33 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include "../../native/src/vae.h"
-
-static double now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static void fill(float *p, size_t n, unsigned *s) {
-  for (size_t i = 0; i < n; i++) {
-    *s = *s * 1664525u + 1013904223u;
-    p[i] = ((*s >> 8) / 16777216.0f) - 0.5f;
-  }
-}
-
-static float rel_diff(const float *a, const float *b, size_t n) {
-  float m = 0, d = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (fabsf(a[i]) > m) m = fabsf(a[i]);
-    if (fabsf(a[i] - b[i]) > d) d = fabsf(a[i] - b[i]);
-  }
-  return m > 0 ? d / m : d;
-}
+#include "bench_util.h"
 
 typedef struct {
   const char *name;
@@ -73,14 +47,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 4; i++) cases[n++] = (typeof(cases[0])){&mlp[i], r};
   for (int i = 0; i < 3; i++) cases[n++] = (typeof(cases[0])){&iw[i], 500};
   const char *kindName[3] = {"forward", "bwd-data", "weight-grad"};
-  char model[256] = "?";
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (f) {
-    char line[512];
-    while (fgets(line, sizeof line, f))
-      if (!strncmp(line, "model name", 10)) { char *p = strchr(line, ':'); if (p) { snprintf(model, sizeof model, "%s", p + 2); model[strcspn(model, "\n")] = 0; } break; }
-    fclose(f);
-  }
+  char model[256];
+  cpu_model(model, sizeof model);
   printf("CPU: %s; one thread; %s (%s core); %s\n", model, OPENBLAS_VERSION, openblas_get_corename(), dconv_version());
   printf("auto choice on this machine: %s\n", dgemm_kernels());
   printf("%-30s %5s %-12s %12s %12s %10s %10s %7s %9s\n", "dense layer", "rows", "GEMM", "OpenBLAS min", "OpenBLAS med", "dnnl min", "dnnl med", "speedup", "rel.diff");
