@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError, printable } from '../errors.js';
+import { logIntervalMs } from './progress.js';
 import { injectedWriteFault, isWriteError, writeErrorText } from '../data/files.js';
 import { useBackend, parseBackend, nativeUnavailable } from '../engine/backend.js';
 import { tileImages } from '../data/imageGrid.js';
@@ -21,6 +22,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   return async (...args: A) => {
     try {
       checkArgsText(args);
+      logIntervalMs(); // a bad VAE_PROGRESS_SECONDS fails here, before any work
       await fn(...args);
     } catch (e) {
       const message = e instanceof UserError ? e.message : isWriteError(e) ? writeErrorText(e) : null;

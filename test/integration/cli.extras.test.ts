@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { ROOT, vae, expectUserError } from './cliRun.js';
+import { ROOT, vae, vaeWithEnv, expectUserError } from './cliRun.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-cli-extras-'));
 const run = path.join(tmp, 'gmm-run');
@@ -91,5 +91,18 @@ describe('vae CLI: priors, denoising, gradient estimators', () => {
     expectUserError(await vae('denoise', run, '--noise', 'mask:2'), /noise must be/);
     expectUserError(await vae('denoise', path.join(tmp, 'nope')), /does not exist/);
     expectUserError(await vae('gradvar', run, '--draws', '1'), /--draws must be an integer/);
+  });
+
+  it('VAE_PROGRESS_SECONDS sets how often a log gets a progress line (0: every step); a bad value is one line, before any work', async () => {
+    const out = path.join(tmp, 'progress');
+    const args = ['train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '8', '--latent', '2', '--train-limit', '96', '--validation', '32',
+      '--batch-size', '32', '--epochs', '1', '--out', out];
+    const every = await vaeWithEnv({ VAE_PROGRESS_SECONDS: '0' }, ...args);
+    expect(every.status, every.stderr).toBe(0);
+    expect(every.stderr.match(/^epoch 1 \d\/3 loss /gm)).toEqual(['epoch 1 1/3 loss ', 'epoch 1 2/3 loss ', 'epoch 1 3/3 loss ']);
+    fs.rmSync(out, { recursive: true });
+    const bad = await vaeWithEnv({ VAE_PROGRESS_SECONDS: 'soon' }, ...args);
+    expectUserError(bad, /^vae: VAE_PROGRESS_SECONDS must be a number of seconds ≥ 0, not "soon"$/);
+    expect(fs.existsSync(out)).toBe(false);
   });
 });

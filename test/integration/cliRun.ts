@@ -14,8 +14,13 @@ export interface Result { status: number | null; stdout: string; stderr: string 
 
 /** Runs `vae ...args` from the package root. */
 export function vae(...args: string[]): Promise<Result> {
+  return vaeWithEnv({}, ...args);
+}
+
+/** Runs `vae ...args` from the package root with extra environment variables. */
+export function vaeWithEnv(env: Record<string, string>, ...args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 16 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
       resolve({ status, stdout, stderr });
     });

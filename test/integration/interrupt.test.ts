@@ -5,6 +5,11 @@
  * complete epoch), and `vae train --resume` to the end must give weights, Adam state and history
  * bit for bit equal to an uninterrupted run with the same seed. 21 stops in all, on MNIST 512 images
  * (about 30 processes; ~1.5 min on 2 idle cores).
+ *
+ * SIGKILL lands at a random time (from the start of the process or of training). Ctrl-C lands at a
+ * random step: the child prints every step (VAE_PROGRESS_SECONDS=0) and the signal goes out when it
+ * reports that step, so whether a Ctrl-C falls inside an epoch does not depend on how loaded the
+ * machine is (a clock-timed stop did: once the reference run was slow, most stops came too late).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -27,28 +32,41 @@ const RESUME = (dir: string): string[] => ['train', '--backend', 'wasm', '--resu
 
 type Stop = 'SIGKILL' | 'SIGINT' | 'SIGINTx2';
 interface Exit { code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number; trainingMs: number }
-/** A stop `afterMs` after the start of the process, or after it printed that training starts. */
-interface StopAt { kind: Stop; afterMs: number; from: 'spawn' | 'training' }
+/**
+ * A stop `afterMs` after the start of the process or after it printed that training starts, or
+ * (`from: 'step'`) as soon as it reports step `at` = [epoch, step] or a later one.
+ */
+type StopAt = { kind: Stop; afterMs: number; from: 'spawn' | 'training' } | { kind: Stop; from: 'step'; at: [number, number] };
+const STEPS = 512 / 32; // steps per epoch of TRAIN
 
 /** Runs the CLI, optionally stopping it. */
 function vae(args: string[], stop?: StopAt): Promise<Exit> {
   return new Promise((resolve) => {
     const t0 = Date.now();
     let tTrain = 0;
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VAE_PROGRESS_SECONDS: '0' } });
     const timers: NodeJS.Timeout[] = [];
-    const arm = (): void => {
-      if (!stop) return;
-      timers.push(setTimeout(() => child.kill(stop.kind === 'SIGKILL' ? 'SIGKILL' : 'SIGINT'), stop.afterMs));
-      if (stop.kind === 'SIGINTx2') timers.push(setTimeout(() => child.kill('SIGINT'), stop.afterMs + 30));
+    let armed = false;
+    const arm = (afterMs: number): void => {
+      if (!stop || armed) return;
+      armed = true;
+      timers.push(setTimeout(() => child.kill(stop.kind === 'SIGKILL' ? 'SIGKILL' : 'SIGINT'), afterMs));
+      if (stop.kind === 'SIGINTx2') timers.push(setTimeout(() => child.kill('SIGINT'), afterMs + 30));
     };
-    if (stop?.from === 'spawn') arm();
+    if (stop?.from === 'spawn') arm(stop.afterMs);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
+      const text = d.toString();
+      stderr += text;
       if (!tTrain && /^training /m.test(stderr)) {
         tTrain = Date.now();
-        if (stop?.from === 'training') arm();
+        if (stop?.from === 'training') arm(stop.afterMs);
+      }
+      if (stop?.from === 'step') {
+        for (const m of text.matchAll(/^epoch (\d+) (\d+)\/\d+ /gm)) {
+          const [e, k] = [Number(m[1]), Number(m[2])];
+          if (e > stop.at[0] || (e === stop.at[0] && k >= stop.at[1])) arm(0);
+        }
       }
     });
     child.on('close', (code, signal) => {
@@ -156,7 +174,7 @@ describe('interrupted training (compiled CLI; seeded random stop times)', () => 
     // 7 chains of 3 stops each: the first anywhere in a whole run, the next ones while resuming.
     // A run that finishes before its stop is checked against the reference and started again.
     const kinds: Stop[] = ['SIGKILL', 'SIGINT', 'SIGINTx2'];
-    const tally = { stops: 0, midEpoch: 0, finishedFirst: 0 };
+    const tally = { stops: 0, midEpoch: 0, aimedMidEpoch: 0, finishedFirst: 0 };
     const outcomes: string[] = [];
     const chains = Array.from({ length: 7 }, (_, i) => i);
 
@@ -169,12 +187,21 @@ describe('interrupted training (compiled CLI; seeded random stop times)', () => 
         const u = rng.uniform();
         // the share of training still to do (whole epochs and the steps of a saved partial epoch)
         const run = fs.existsSync(path.join(dir, 'run.json')) ? readRun(dir) : null;
-        const left = run ? (EPOCHS - run.epochsDone - (run.partial ? run.partial.step / run.partial.steps : 0)) / EPOCHS : 1;
-        const stop: StopAt = !run && kind === 'SIGKILL'
-          ? { kind, afterMs: Math.round(u * referenceMs), from: 'spawn' } // start-up included
-          : { kind, afterMs: Math.round(u * left * referenceTrainingMs * 0.9), from: 'training' };
+        const doneSteps = run ? run.epochsDone * STEPS + (run.partial?.step ?? 0) : 0;
+        const left = (EPOCHS * STEPS - doneSteps) / (EPOCHS * STEPS);
+        let stop: StopAt;
+        if (kind !== 'SIGKILL') {
+          // Ctrl-C at a random step still to do (its last one included: the stop then meets the end of training)
+          const g = doneSteps + 1 + Math.floor(u * (EPOCHS * STEPS - doneSteps));
+          stop = { kind, from: 'step', at: [Math.ceil(g / STEPS), ((g - 1) % STEPS) + 1] };
+          if (stop.at[1] <= STEPS - 4) tally.aimedMidEpoch++;
+        } else {
+          stop = !run
+            ? { kind, afterMs: Math.round(u * referenceMs), from: 'spawn' } // start-up included
+            : { kind, afterMs: Math.round(u * left * referenceTrainingMs * 0.9), from: 'training' };
+        }
         const r = await finish(dir, stop);
-        outcomes.push(`${kind}@${stop.afterMs}ms/${stop.from}->${r.code ?? r.signal}`);
+        outcomes.push(`${kind}@${stop.from === 'step' ? `e${stop.at[0]}s${stop.at[1]}` : `${stop.afterMs}ms/${stop.from}`}->${r.code ?? r.signal}`);
         checkStopped(r, kind);
         if (r.code === 130 && /saved epoch/.test(r.stderr)) tally.midEpoch++;
         await expectLoadable(dir);
@@ -193,8 +220,11 @@ describe('interrupted training (compiled CLI; seeded random stop times)', () => 
       expectSameAsReference(dir);
     }, (i) => `chain ${i}`);
 
-    console.log(`interrupt test: ${tally.stops} stops, ${tally.midEpoch} saved mid-epoch by Ctrl-C, ${tally.finishedFirst} runs finished before their stop; reference run ${referenceMs} ms (training ${referenceTrainingMs} ms)\n  ${outcomes.join(' ')}`);
+    console.log(`interrupt test: ${tally.stops} stops, ${tally.midEpoch} saved mid-epoch by Ctrl-C (${tally.aimedMidEpoch} aimed ≥ 4 steps before an epoch's end), ` +
+      `${tally.finishedFirst} runs finished before their stop; reference run ${referenceMs} ms (training ${referenceTrainingMs} ms)\n  ${outcomes.join(' ')}`);
     expect(tally.stops).toBeGreaterThanOrEqual(20);
-    expect(tally.midEpoch).toBeGreaterThanOrEqual(6);
+    // every Ctrl-C aimed at least 4 steps (~100 ms) before an epoch's end is saved mid-epoch
+    expect(tally.aimedMidEpoch).toBeGreaterThanOrEqual(6);
+    expect(tally.midEpoch).toBeGreaterThanOrEqual(tally.aimedMidEpoch);
   });
 });
