@@ -4,7 +4,8 @@
  *   kernels.c    GEMM (cblas_sgemm; oneDNN's for dense layers where it wins), im2col/col2im, bias + activation and their gradients
  *   net.c        the network configured from the layer description (src/models/layers.ts via
  *                src/engine/native/netSpec.ts): layers, forward and backward of one layer
- *   objective.c  the objectives (k-sample ELBO with analytic or Monte-Carlo KL, β, free bits,
+ *   objective.c  the likelihoods (fixed-σ² and σ-VAE Gaussians, Bernoulli, continuous Bernoulli)
+ *                and the objectives (k-sample ELBO with analytic or Monte-Carlo KL, β, free bits,
  *                IWAE-k; standard normal, Gaussian-mixture or VampPrior), per chunk of the batch
  *   prior_mixture.c  log p(z) of a mixture prior and its gradients, a chunk's rows at once (GEMMs)
  *   prior_vamp.c the VampPrior: its pseudo-inputs through the encoder (the mixture's components)
