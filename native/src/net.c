@@ -3,6 +3,7 @@
  * src/engine/native/netSpec.ts): no model names here, only layers.
  *
  * spec (Int32Array): [2, H, W, C, latent, likelihood, priorK, nEnc, records…, nDec, records…]
+ * likelihood: 0 Gaussian (fixed σ²), 1 Bernoulli, 2 σ-VAE Gaussian (optimal σ² per image), 3 continuous Bernoulli
  * priorK: 0 the standard normal, K > 0 a mixture of K Gaussians, −K a VampPrior of K pseudo-inputs
  * record (9 ints): [type, activation, out, k, s, padTop, padLeft, padBottom, padRight]
  *   dense   out = units (the input is flattened: NHWC needs no copy)
@@ -143,7 +144,7 @@ Net *make_net(const int32_t *spec, int len, int maxBatch, int maxK, int threads,
   const int nEnc = spec[7], vampK = net->priorK < 0 ? -net->priorK : 0;
   if (vampK) net->priorK = 0;
   if (net->H <= 0 || net->W <= 0 || net->C <= 0 || net->latent <= 0 || net->priorK < 0 || maxK < 1 ||
-      (net->lik != LIK_GAUSSIAN && net->lik != LIK_BERNOULLI) || nEnc < 0 || len < 9 + nEnc * REC) {
+      net->lik < LIK_GAUSSIAN || net->lik > LIK_CONT_BERNOULLI || nEnc < 0 || len < 9 + nEnc * REC) {
     *err = "bad spec"; free(net); return NULL;
   }
   const int nDec = spec[8 + nEnc * REC];

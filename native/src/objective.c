@@ -99,6 +99,106 @@ HOT static double bern_row_value(const float *out, const float *x, int n) {
   return sum;
 }
 
+/* ---- the σ-VAE's Gaussian (Rybkin et al. 2021; src/math/likelihood.ts's logGaussianOptimalVariance):
+ * per row σ² = max(‖x − out‖²/D, e^(2·MIN_LOG_SIGMA)), log p(x|z) = −½·D·(log 2π + log σ² + 1).
+ * While σ² is above its floor, ∂(−log p)/∂out = (out − x)/σ²; at the floor (a row reconstructed to
+ * within e⁻⁶ RMS) it is 0, as tf.maximum's gradient sends nothing to the smaller argument. */
+#define MIN_LOG_SIGMA (-6)
+
+/* log p of a row from its Σ (out − x)²; *inv receives the factor 1/σ² (0 at the floor) that turns
+ * out − x into the gradient */
+static double sigma_vae_logp(double sq, int n, float *inv) {
+  const double floor = (double)(float)exp(2.0 * MIN_LOG_SIGMA); /* tfjs holds the floor in float32 */
+  const double mse = sq / n;
+  const int above = mse >= floor; /* tf.maximum(a, b)'s gradient goes to a where a >= b */
+  *inv = above ? (float)(1.0 / mse) : 0.0f;
+  return -0.5 * n * (log(above ? mse : floor) + LOG_2PI + 1.0);
+}
+
+/* ---- the continuous Bernoulli (Loaiza-Ganem & Cunningham 2019; src/math/likelihood.ts's
+ * logContinuousBernoulliFromLogits): per value x·l − softplus(l) + log C(l), with a = |l|,
+ * t = e^(−a) and C = l / tanh(l/2) even in l:
+ *   a >= CB_TAYLOR_LOGIT:  log C = log(a·(1 + t)/(1 − t)),  ∂log C/∂a = 1/a − 1/sinh a = 1/a − 2t/((1 − t)(1 + t)),
+ *   a <  CB_TAYLOR_LOGIT:  log C = log 2 + u²/3 − 7u⁴/90 + 62u⁶/2835 (u = l/2),
+ *                          ∂log C/∂l = u/3 − 7u³/45 + 62u⁵/945 (the series' derivative, as autodiff takes it);
+ * the gradient of the negative is sigmoid(l) − x − ∂log C/∂l. Both branches are computed and one
+ * selected (the other may be inf or NaN at a = 0, never used), so the loops vectorise. */
+#define CB_TAYLOR_LOGIT 0.1f
+
+/* 1 − e^(−a) for a >= 0, t = e^(−a): the series below a = ½ (no cancellation near a = 0.1, where
+ * 1 − t from t would lose ~4 bits), 1 − t above (relative error < 2e-7 there) */
+static inline float one_minus_exp_neg(float a, float t) {
+  float p = 2.75573192e-6f; /* (−1)^(k+1)/k!, k = 9 … 1 */
+  p = p * a - 2.48015873e-5f;
+  p = p * a + 1.98412698e-4f;
+  p = p * a - 1.38888889e-3f;
+  p = p * a + 8.33333333e-3f;
+  p = p * a - 4.16666667e-2f;
+  p = p * a + 1.66666667e-1f;
+  p = p * a - 0.5f;
+  p = p * a + 1.0f;
+  return a < 0.5f ? p * a : 1.0f - t;
+}
+
+/* one value of x·l − softplus(l) + log C(l) and, when grad, its negative's gradient in *d */
+__attribute__((always_inline)) static inline float cb_one(float l, float x, float *d, const int grad) {
+  const float a = fabsf(l);
+  const float t = exp_nonpos(-a);
+  const float onePlus = 1.0f + t;
+  const float softplus = (l > 0 ? l : 0.0f) + log1p_unit(t);
+  const float m = one_minus_exp_neg(a, t);
+  const int near = a < CB_TAYLOR_LOGIT;
+  const float u = 0.5f * l, u2 = u * u;
+  const float logCNear = (float)0.6931471805599453 + u2 * (1.0f / 3.0f + u2 * (-7.0f / 90.0f + u2 * (62.0f / 2835.0f)));
+  const float logC = near ? logCNear : log_pos(a * onePlus / m);
+  if (grad) {
+    const float inv = 1.0f / onePlus;
+    const float sig = l >= 0 ? inv : t * inv;
+    const float dNear = u * (1.0f / 3.0f + u2 * (-7.0f / 45.0f + u2 * (62.0f / 945.0f)));
+    const float dFar = copysignf(1.0f / a - 2.0f * t / (m * onePlus), l);
+    *d = sig - x - (near ? dNear : dFar);
+  }
+  return x * l - softplus + logC;
+}
+
+/* Σ x·l − softplus(l) + log C(l) over one row of logits and, when grad, d = −∂/∂l; summed as gauss_sq */
+__attribute__((always_inline)) static inline double cb_sum(const float *out, const float *x, float *d, int n, const int grad) {
+  double sum = 0;
+  float unused;
+  int i = 0;
+  while (i + LANES <= n) {
+    float acc[LANES] = {0};
+    const int end = i + BLOCK <= n ? i + BLOCK : n - (n - i) % LANES;
+    for (; i < end; i += LANES) {
+      for (int j = 0; j < LANES; j++) acc[j] += cb_one(out[i + j], x[i + j], grad ? &d[i + j] : &unused, grad);
+    }
+    for (int j = 0; j < LANES; j++) sum += acc[j];
+  }
+  for (; i < n; i++) sum += cb_one(out[i], x[i], grad ? &d[i] : &unused, grad);
+  return sum;
+}
+
+HOT static double cb_row(const float *out, const float *x, float *d, int n) { return cb_sum(out, x, d, n, 1); }
+HOT static double cb_row_value(const float *out, const float *x, int n) { return cb_sum(out, x, NULL, n, 0); }
+
+/* log p(x|z) of one row of the decoder's output; with d (training) also d = −∂log p(x|z)/∂out */
+static double log_px_row(const Step *st, const float *out, const float *x, float *d, int n, double gaussConst) {
+  switch (st->net->lik) {
+    case LIK_GAUSSIAN:
+      return -0.5 * (d ? gauss_row(out, x, d, n, (float)(1.0 / st->sigma2)) : gauss_row_value(out, x, n)) / st->sigma2 - gaussConst;
+    case LIK_BERNOULLI:
+      return d ? bern_row(out, x, d, n) : bern_row_value(out, x, n);
+    case LIK_GAUSSIAN_LEARNED: {
+      float inv;
+      const double logp = sigma_vae_logp(d ? gauss_row(out, x, d, n, 1.0f) : gauss_row_value(out, x, n), n, &inv);
+      if (d) scale_into(d, (size_t)n, inv); /* d held out − x */
+      return logp;
+    }
+    default:
+      return d ? cb_row(out, x, d, n) : cb_row_value(out, x, n);
+  }
+}
+
 static double log_sum_exp(const double *v, int n, int stride) {
   double m = -INFINITY;
   for (int j = 0; j < n; j++) if (v[j * stride] > m) m = v[j * stride];
@@ -153,7 +253,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
     layer_forward(P, &net->dec[i], rows, g, wk->dec[i + 1], wk->col);
     g = wk->dec[i + 1];
   }
-  const float *out = g; /* means (Gaussian) or logits (Bernoulli), [rows, D] */
+  const float *out = g; /* means (Gaussians) or logits (Bernoullis), [rows, D] */
 
   /* log p(x|z) per row; dA receives −∂log p(x|z)/∂out when training */
   float *dout = wk->dA;
@@ -161,15 +261,7 @@ static void run_chunk(Step *st, Work *wk, int c) {
   const int train = st->mode == MODE_GRAD || st->mode == MODE_ADAM;
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (size_t)(r % b) * D;
-    if (!train) {
-      wk->rowPx[r] = net->lik == LIK_GAUSSIAN ? -0.5 * gauss_row_value(out + (size_t)r * D, xr, D) / st->sigma2 - gaussConst
-                                              : bern_row_value(out + (size_t)r * D, xr, D);
-    } else if (net->lik == LIK_GAUSSIAN) {
-      const double sq = gauss_row(out + (size_t)r * D, xr, dout + (size_t)r * D, D, (float)(1.0 / st->sigma2));
-      wk->rowPx[r] = -0.5 * sq / st->sigma2 - gaussConst;
-    } else {
-      wk->rowPx[r] = bern_row(out + (size_t)r * D, xr, dout + (size_t)r * D, D);
-    }
+    wk->rowPx[r] = log_px_row(st, out + (size_t)r * D, xr, train ? dout + (size_t)r * D : NULL, D, gaussConst);
   }
   /* log p(z) and log q(z|x) per row */
   Mixture mx = {0};

@@ -4,7 +4,8 @@
  *   kernels.c    GEMM (cblas_sgemm; oneDNN's for dense layers where it wins), im2col/col2im, bias + activation and their gradients
  *   net.c        the network configured from the layer description (src/models/layers.ts via
  *                src/engine/native/netSpec.ts): layers, forward and backward of one layer
- *   objective.c  the objectives (k-sample ELBO with analytic or Monte-Carlo KL, β, free bits,
+ *   objective.c  the likelihoods (fixed-σ² and σ-VAE Gaussians, Bernoulli, continuous Bernoulli)
+ *                and the objectives (k-sample ELBO with analytic or Monte-Carlo KL, β, free bits,
  *                IWAE-k; standard normal, Gaussian-mixture or VampPrior), per chunk of the batch
  *   prior_mixture.c  log p(z) of a mixture prior and its gradients, a chunk's rows at once (GEMMs)
  *   prior_vamp.c the VampPrior: its pseudo-inputs through the encoder (the mixture's components)
@@ -105,6 +106,23 @@ static inline float log1p_unit(float t) {
   return logm + (float)big * 0.693147181f + (t - (u - 1.0f)) / u;
 }
 
+/* log(y) for a positive normal float y, without a library call: y = m·2^e with m in [0.75, 1.5),
+ * log m = 2·atanh(s), s = (m−1)/(m+1), |s| <= 0.2, by the series of log1p_unit (error < 1e-8),
+ * plus e·log 2. NaN, infinities, zero and subnormals give wrong values (callers select them away). */
+static inline float log_pos(float y) {
+  union { float f; int32_t i; } v = {.f = y};
+  const int32_t e = (v.i - 0x3f400000) >> 23; /* 0x3f400000 = 0.75f */
+  v.i -= e << 23;
+  const float m = v.f;
+  const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+  float p = 0.111111111f;
+  p = p * s2 + 0.142857143f;
+  p = p * s2 + 0.2f;
+  p = p * s2 + 0.333333333f;
+  p = p * s2 + 1.0f;
+  return 2.0f * s * p + (float)e * 0.693147181f;
+}
+
 /* ------------------------------------------------------------------ conv_dnnl.c
  * A convolution reading image [b, H, W, C] (geometry g) into grid [b, OH, OW, O] with weights
  * [k, k, C, O], through oneDNN on the calling thread; each returns -1 (nothing written) when
@@ -126,7 +144,9 @@ int dgemm_use(void);
 const char *dgemm_kernels(void);
 
 /* ------------------------------------------------------------------ net.c */
-enum { LIK_GAUSSIAN = 0, LIK_BERNOULLI = 1 };
+/* the decoder's likelihood (src/math/likelihood.ts): fixed-σ² Gaussian, Bernoulli from logits, the
+ * σ-VAE's Gaussian with the optimal σ² per image, the continuous Bernoulli from logits */
+enum { LIK_GAUSSIAN = 0, LIK_BERNOULLI = 1, LIK_GAUSSIAN_LEARNED = 2, LIK_CONT_BERNOULLI = 3 };
 /* Layer types of the description's records (src/engine/native/netSpec.ts). */
 enum { L_DENSE = 0, L_CONV = 1, L_DECONV = 2, L_RESHAPE = 3 };
 

@@ -2,7 +2,7 @@
  * The native engine in the trainer and the CLI: epochs trained by it agree with epochs trained by
  * the tfjs engine on wasm from the same weights, data, eps and shuffling (MNIST MLP with dynamic
  * binarisation, denoising and warm-up; free bits; IWAE-k; the mixture prior; the VampPrior; a
- * small conv model);
+ * small conv model; the σ-VAE Gaussian and the continuous Bernoulli, conv and MLP);
  * the tensor count stays put; `vae train` prints the engine it chose and records it per epoch in
  * run.json, or says why native declined (VAE_NATIVE=0 stands in for a machine without the addon).
  * In CI (CI=true) a missing addon fails these tests instead of skipping them.
@@ -120,17 +120,42 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     expect(ours.tensors[1]).toBe(ours.tensors[0]);
   });
 
-  for (const [name, extra, prior] of [
-    ['free bits 0.3, Monte-Carlo KL', { freeBits: 0.3, kl: 'monte-carlo' }, undefined],
+  // the real-valued likelihoods (src/math/likelihood.ts) run on native too
+  for (const likelihood of [{ kind: 'gaussian-learned' }, { kind: 'continuous-bernoulli' }] as const) {
+    it(`a small conv model, ${likelihood.kind} likelihood: native runs it, the same epochs as tfjs on wasm`, async () => {
+      const images = new Float32Array(160 * 16 * 16 * 3);
+      for (let i = 0; i < images.length; i++) images[i] = 0.5 + 0.5 * Math.sin(i * 0.37) * Math.cos(i * 0.011);
+      const data: Dataset = {
+        name: 'faces', height: 16, width: 16, channels: 3,
+        train: { images: images.subarray(0, 128 * 768), count: 128 },
+        validation: { images: images.subarray(128 * 768), count: 32 },
+      };
+      const config: ModelConfig = { ...SEED000_CONV, height: 16, width: 16, filters: [8, 16], latent: 2, likelihood };
+      const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, batchSize: 48, seed: 2 };
+      const ours = await train('native', config, data, options, 2);
+      const ref = await train('wasm', config, data, options, 2);
+      expect(ours.onNative).toBe(true);
+      expect(ours.records.map((r) => r.engine)).toEqual(['native', 'native']);
+      expectSameTraining(ours.records, ref.records, 1e-4);
+      expect(maxDiff(ours.weights, ref.weights)).toBeLessThan(1e-3);
+      expect(ours.tensors[1]).toBe(ours.tensors[0]);
+    });
+  }
+
+  for (const [name, extra, prior, likelihood] of [
+    ['free bits 0.3, Monte-Carlo KL', { freeBits: 0.3, kl: 'monte-carlo' }, undefined, undefined],
     // IWAE's gradients agree to float precision (test/unit/engine.native.test.ts), but its
     // normalised weights amplify those last-bit differences over many Adam steps: 6 steps here
-    ['IWAE-4', { objective: 'iwae', k: 4, batchSize: 200 }, undefined],
-    ['3-sample ELBO, β 0.7', { k: 3, beta: 0.7 }, undefined],
-    ['mixture prior of 5 components', {}, { kind: 'gmm', components: 5 }],
-    ['VampPrior of 12 pseudo-inputs', {}, { kind: 'vamp', components: 12 }],
+    ['IWAE-4', { objective: 'iwae', k: 4, batchSize: 200 }, undefined, undefined],
+    ['3-sample ELBO, β 0.7', { k: 3, beta: 0.7 }, undefined, undefined],
+    ['mixture prior of 5 components', {}, { kind: 'gmm', components: 5 }, undefined],
+    ['VampPrior of 12 pseudo-inputs', {}, { kind: 'vamp', components: 12 }, undefined],
+    // grey values (no binarisation) under the real-valued likelihoods
+    ['continuous Bernoulli on grey values, IWAE-3', { binarize: 'none', objective: 'iwae', k: 3 }, undefined, { kind: 'continuous-bernoulli' }],
+    ['σ-VAE Gaussian on grey values, 2-sample ELBO', { binarize: 'none', k: 2 }, undefined, { kind: 'gaussian-learned' }],
   ] as const) {
     it(`MNIST MLP, ${name}: native runs it, the same epochs as tfjs on wasm`, async () => {
-      const config: ModelConfig = { ...MLP_400_20, hidden: [32], latent: 4, ...(prior ? { prior } : {}) };
+      const config: ModelConfig = { ...MLP_400_20, hidden: [32], latent: 4, ...(prior ? { prior } : {}), ...(likelihood ? { likelihood } : {}) };
       const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, batchSize: 64, binarize: 'dynamic', seed: 3, ...extra };
       const ours = await train('native', config, mnist, options, 2);
       const ref = await train('wasm', config, mnist, options, 2);
@@ -204,6 +229,38 @@ describe.skipIf(!native.addon && !CI)('training on the native engine', () => {
     const rw = JSON.parse(w.stdout) as Record<string, number>;
     for (const k of ['negElbo', 'kl', 'negLogPx', 'negElboK']) {
       expect(Math.abs(ra[k] - rw[k]), `${k}: ${ra[k]} vs ${rw[k]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(rw[k])));
+    }
+  });
+
+  it('vae train --likelihood gaussian-learned | continuous-bernoulli: native, printed and recorded; the same bits with one thread as with two; vae eval agrees with tfjs', async () => {
+    const args = ['train', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '32', '--latent', '4', '--binarize', 'none', '--train-limit', '256', '--epochs', '1'];
+    for (const lik of ['gaussian-learned', 'continuous-bernoulli']) {
+      const dirs = ['t1', 't2'].map((t) => path.join(tmp, `${lik}-${t}`));
+      const [one, two] = await Promise.all([
+        vae({ VAE_NATIVE_THREADS: '1' }, ...args, '--likelihood', lik, '--out', dirs[0]),
+        vae({ VAE_NATIVE_THREADS: '2' }, ...args, '--likelihood', lik, '--out', dirs[1]),
+      ]);
+      expect(one.status, one.stderr).toBe(0);
+      expect(two.status, two.stderr).toBe(0);
+      expect(one.stderr).toMatch(/^engine: native \(OpenBLAS [^,]+, 1 thread\)$/m);
+      expect(two.stderr).toMatch(/^engine: native \(OpenBLAS [^,]+, 2 threads\)$/m);
+      const run = JSON.parse(fs.readFileSync(path.join(dirs[1], 'run.json'), 'utf8')) as { backend: string; history: { engine: string }[] };
+      expect(run.backend).toBe('native');
+      expect(run.history.map((h) => h.engine)).toEqual(['native']);
+      for (const f of ['state/optimizer-e1.bin', 'encoder/weights-e1.bin', 'decoder/weights-e1.bin']) {
+        expect(fs.readFileSync(path.join(dirs[1], f)).equals(fs.readFileSync(path.join(dirs[0], f))), `${lik}: ${f}`).toBe(true);
+      }
+      // evaluation (−ELBO terms and IWAE-K log p(x)) through the native engine and through tfjs
+      const evalArgs = ['eval', dirs[1], '--samples', '20', '--limit', '30', '--batch-size', '16', '--json'];
+      const [a, w] = await Promise.all([vae({}, ...evalArgs), vae({}, ...evalArgs, '--backend', 'wasm')]);
+      expect(a.status, a.stderr).toBe(0);
+      expect(w.status, w.stderr).toBe(0);
+      expect(a.stderr).toMatch(/^engine: native \(/m);
+      const ra = JSON.parse(a.stdout) as Record<string, number>;
+      const rw = JSON.parse(w.stdout) as Record<string, number>;
+      for (const k of ['negElbo', 'reconstruction', 'kl', 'negLogPx', 'negElboK']) {
+        expect(Math.abs(ra[k] - rw[k]), `${lik} ${k}: ${ra[k]} vs ${rw[k]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(rw[k])));
+      }
     }
   });
 

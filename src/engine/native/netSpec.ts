@@ -11,6 +11,8 @@
 import { samePadding, type ActivationName, type LayerSpec, type NetDescription, type Shape3 } from '../layers.js';
 
 const ACT: Record<ActivationName, number> = { linear: 0, relu: 1, tanh: 2, leakyRelu: 3, sigmoid: 4 };
+/** native/src/vae.h's LIK_*: every likelihood of src/math/likelihood.ts (a lookup, so an unknown kind is declined). */
+const LIKELIHOOD = new Map<string, number>([['gaussian', 0], ['bernoulli', 1], ['gaussian-learned', 2], ['continuous-bernoulli', 3]]);
 const L_DENSE = 0;
 const L_CONV = 1;
 const L_DECONV = 2;
@@ -81,8 +83,8 @@ function records(layers: readonly LayerSpec[], shape: Shape3): { recs: number[][
 
 /** The addon's net spec for a description, or why the native engine cannot run it. */
 export function nativeSpec(d: NetDescription): NativeSpec {
-  const lik = d.likelihood.kind === 'gaussian' ? 0 : d.likelihood.kind === 'bernoulli' ? 1 : -1;
-  if (lik < 0) return { spec: null, reason: `the ${d.likelihood.kind} likelihood` };
+  const lik = LIKELIHOOD.get(d.likelihood.kind);
+  if (lik === undefined) return { spec: null, reason: `the ${d.likelihood.kind} likelihood` };
   if (d.prior.kind !== 'standard' && d.prior.kind !== 'gmm' && d.prior.kind !== 'vamp') return { spec: null, reason: `the ${d.prior.kind} prior` };
   for (const head of [d.mu, d.logvar]) {
     if (head.kind !== 'dense' || head.activation !== 'linear' || head.units !== d.latent) return { spec: null, reason: `head ${head.name} is not a linear dense layer of ${d.latent} units` };
