@@ -8,6 +8,7 @@ import { FITS, type Fit } from '../data/image.js';
 import { LIKELIHOOD_KINDS, PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { trainRun } from '../train/trainRun.js';
+import { COLLAPSED_KL, collapseAdvice } from '../train/collapse.js';
 import { readRun, type RunJson } from '../train/run.js';
 import type { BinarizeMode } from '../data/binarize.js';
 import type { KlMode } from '../math/kl.js';
@@ -184,6 +185,7 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
   if (data.summary) log(`read ${data.summary}`);
   let bar: Progress | null = null;
   let t0 = Date.now();
+  let collapseSaid = false;
   const stop = stopOnSignals(); // Ctrl-C: stop after the current step and save it for --resume
   const run = await trainRun({
     dir: plan.dir, model, dataset: spec, options: plan.options, resume, data, signal: stop.signal, ...(resume && o.lr !== undefined ? { learningRate: o.lr } : {}),
@@ -219,6 +221,12 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
       }
     },
     onEpoch: (rec, run) => {
+      if (!collapseSaid && rec.train.kl < COLLAPSED_KL) {
+        // said even with --quiet: a run that goes on like this learns no latent code at all
+        collapseSaid = true;
+        process.stderr.write(`warning: epoch ${rec.epoch}: KL ${rec.train.kl.toPrecision(2)} nats per image: the latent code carries almost no information ` +
+          `about the input (posterior collapse); ${collapseAdvice(run.model, run.training)}\n`);
+      }
       const left = run.training.epochs - rec.epoch;
       const perEpoch = (Date.now() - t0) / 1000 / (rec.epoch - (run.history[0]?.epoch ?? 1) + 1);
       log(

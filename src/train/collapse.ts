@@ -1,0 +1,21 @@
+/**
+ * Posterior collapse: an epoch whose mean KL(q(z|x) ‖ p(z)) is below COLLAPSED_KL nats per image
+ * means the encoder tells the decoder almost nothing about its input (a code of less than ~0.15
+ * bits); the decoder then models the data without z. `collapseAdvice` names the settings of this
+ * run that usually prevent it.
+ */
+import type { ModelConfig } from '../models/config.js';
+import type { TrainOptions } from './trainer.js';
+
+export const COLLAPSED_KL = 0.1;
+
+/** What to change in this run's settings, as one clause naming the CLI options. */
+export function collapseAdvice(model: ModelConfig, t: TrainOptions): string {
+  const ways: string[] = [];
+  if (t.beta > 1) ways.push(`a smaller --beta than ${t.beta}`);
+  // the VampPrior: Tomczak & Welling 2018 warm the KL up over 100 epochs
+  const usual = model.prior?.kind === 'vamp' ? 100 : 10;
+  ways.push(t.warmup ? `a longer --warmup than ${t.warmup} epochs (e.g. ${Math.max(usual, 2 * t.warmup)})` : `a KL warm-up, e.g. --warmup ${usual}`);
+  if ((!model.prior || model.prior.kind === 'standard') && !t.freeBits) ways.push('--free-bits 0.5');
+  return `try ${ways.length > 1 ? `${ways.slice(0, -1).join(', ')} or ${ways[ways.length - 1]}` : ways[0]}`;
+}

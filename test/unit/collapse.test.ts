@@ -1,0 +1,14 @@
+import { describe, it, expect } from 'vitest';
+import { collapseAdvice } from '../../src/train/collapse.js';
+import { MLP_400_20 } from '../../src/models/config.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/trainer.js';
+
+describe('collapseAdvice', () => {
+  it('names only the settings this run can change', () => {
+    expect(collapseAdvice(MLP_400_20, DEFAULT_TRAIN_OPTIONS)).toBe('try a KL warm-up, e.g. --warmup 10 or --free-bits 0.5');
+    expect(collapseAdvice(MLP_400_20, { ...DEFAULT_TRAIN_OPTIONS, beta: 4, warmup: 20, freeBits: 0.2 })).toBe('try a smaller --beta than 4 or a longer --warmup than 20 epochs (e.g. 40)');
+    // the VampPrior: no free bits (refused with a non-standard prior), the paper's 100-epoch warm-up
+    const vamp = { ...MLP_400_20, prior: { kind: 'vamp', components: 500 } } as const;
+    expect(collapseAdvice(vamp, { ...DEFAULT_TRAIN_OPTIONS, warmup: 10 })).toBe('try a longer --warmup than 10 epochs (e.g. 100)');
+  });
+});
