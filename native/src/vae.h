@@ -87,40 +87,36 @@ static inline float exp_nonpos(float x) {
   return x < -87.0f ? 0.0f : p * scale.f;
 }
 
+/* log m for m in [0.75, 1.5): log m = 2·atanh(s), s = (m−1)/(m+1), |s| <= 0.2, by its series to
+ * s^9 (error < 1e-8) */
+static inline float log_mantissa(float m) {
+  const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+  float p = 0.111111111f;
+  p = p * s2 + 0.142857143f;
+  p = p * s2 + 0.2f;
+  p = p * s2 + 0.333333333f;
+  p = p * s2 + 1.0f;
+  return 2.0f * s * p;
+}
+
 /* log(1 + t) for t in [0, 1], without a library call: u = 1 + t = m·2^e with m in [0.75, 1.5),
- * log m = 2·atanh(s), s = (m−1)/(m+1), |s| <= 0.2, by its series to s^9 (error < 1e-8); then the
- * rounding of 1 + t is corrected by (t − (u − 1))/u. */
+ * log m by log_mantissa; then the rounding of 1 + t is corrected by (t − (u − 1))/u. */
 static inline float log1p_unit(float t) {
   const float u = 1.0f + t;
   union { float f; int32_t i; } v = {.f = u};
   const int32_t big = v.i >= 0x3fc00000;
   v.i -= big << 23;
-  const float m = v.f;
-  const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
-  float p = 0.111111111f;
-  p = p * s2 + 0.142857143f;
-  p = p * s2 + 0.2f;
-  p = p * s2 + 0.333333333f;
-  p = p * s2 + 1.0f;
-  const float logm = 2.0f * s * p;
-  return logm + (float)big * 0.693147181f + (t - (u - 1.0f)) / u;
+  return log_mantissa(v.f) + (float)big * 0.693147181f + (t - (u - 1.0f)) / u;
 }
 
 /* log(y) for a positive normal float y, without a library call: y = m·2^e with m in [0.75, 1.5),
- * log m = 2·atanh(s), s = (m−1)/(m+1), |s| <= 0.2, by the series of log1p_unit (error < 1e-8),
- * plus e·log 2. NaN, infinities, zero and subnormals give wrong values (callers select them away). */
+ * log_mantissa(m) + e·log 2. NaN, infinities, zero and subnormals give wrong values (callers
+ * select them away). */
 static inline float log_pos(float y) {
   union { float f; int32_t i; } v = {.f = y};
   const int32_t e = (v.i - 0x3f400000) >> 23; /* 0x3f400000 = 0.75f */
   v.i -= e << 23;
-  const float m = v.f;
-  const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
-  float p = 0.111111111f;
-  p = p * s2 + 0.142857143f;
-  p = p * s2 + 0.2f;
-  p = p * s2 + 0.333333333f;
-  p = p * s2 + 1.0f;
-  return 2.0f * s * p + (float)e * 0.693147181f;
+  return log_mantissa(v.f) + (float)e * 0.693147181f;
 }
 
 /* ------------------------------------------------------------------ conv_dnnl.c
