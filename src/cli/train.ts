@@ -8,7 +8,7 @@ import { FITS, type Fit } from '../data/image.js';
 import { LIKELIHOOD_KINDS, PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { trainRun } from '../train/trainRun.js';
-import { COLLAPSED_KL, collapseAdvice } from '../train/collapse.js';
+import { collapseAdvice, isCollapsed } from '../train/collapse.js';
 import { readRun, type RunJson } from '../train/run.js';
 import type { BinarizeMode } from '../data/binarize.js';
 import type { KlMode } from '../math/kl.js';
@@ -186,6 +186,7 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
   let bar: Progress | null = null;
   let t0 = Date.now();
   let collapseSaid = false;
+  let stepsPerEpoch = 0;
   const stop = stopOnSignals(); // Ctrl-C: stop after the current step and save it for --resume
   const run = await trainRun({
     dir: plan.dir, model, dataset: spec, options: plan.options, resume, data, signal: stop.signal, ...(resume && o.lr !== undefined ? { learningRate: o.lr } : {}),
@@ -212,6 +213,7 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
       t0 = Date.now();
     },
     onStep: ({ epoch, step, steps, loss }) => {
+      stepsPerEpoch = steps;
       if (o.quiet) return;
       if (step === 1 || !bar) bar = progressBar(`epoch ${epoch}`, steps);
       bar?.update(step, { loss: `loss ${fmt(loss)}` });
@@ -221,7 +223,7 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
       }
     },
     onEpoch: (rec, run) => {
-      if (!collapseSaid && rec.train.kl < COLLAPSED_KL) {
+      if (!collapseSaid && isCollapsed(rec.train.kl, rec.epoch * stepsPerEpoch)) {
         // said even with --quiet: a run that goes on like this learns no latent code at all
         collapseSaid = true;
         process.stderr.write(`warning: epoch ${rec.epoch}: KL ${rec.train.kl.toPrecision(2)} nats per image: the latent code carries almost no information ` +

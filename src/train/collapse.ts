@@ -1,13 +1,21 @@
 /**
- * Posterior collapse: an epoch whose mean KL(q(z|x) ‖ p(z)) is below COLLAPSED_KL nats per image
- * means the encoder tells the decoder almost nothing about its input (a code of less than ~0.15
- * bits); the decoder then models the data without z. `collapseAdvice` names the settings of this
- * run that usually prevent it.
+ * Posterior collapse: an epoch whose mean KL(q(z|x) ‖ p(z)) is below COLLAPSED_KL nats per image,
+ * after at least COLLAPSE_MIN_STEPS training steps, means the encoder tells the decoder almost
+ * nothing about its input (a code of less than ~0.15 bits); the decoder then models the data
+ * without z. Before that many steps a small KL is just an untrained encoder (a fresh one starts
+ * near KL 0: its means and log-variances are all close to 0). `collapseAdvice` names the settings
+ * of this run that usually prevent it.
  */
 import type { ModelConfig } from '../models/config.js';
 import type { TrainOptions } from './trainer.js';
 
 export const COLLAPSED_KL = 0.1;
+export const COLLAPSE_MIN_STEPS = 200;
+
+/** Whether an epoch's mean KL, with `steps` training steps done by its end, says the code collapsed. */
+export function isCollapsed(kl: number, steps: number): boolean {
+  return steps >= COLLAPSE_MIN_STEPS && kl < COLLAPSED_KL;
+}
 
 /** What to change in this run's settings, as one clause naming the CLI options. */
 export function collapseAdvice(model: ModelConfig, t: TrainOptions): string {

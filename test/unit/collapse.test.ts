@@ -1,7 +1,16 @@
 import { describe, it, expect } from 'vitest';
-import { collapseAdvice } from '../../src/train/collapse.js';
+import { COLLAPSED_KL, COLLAPSE_MIN_STEPS, collapseAdvice, isCollapsed } from '../../src/train/collapse.js';
 import { MLP_400_20 } from '../../src/models/config.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/trainer.js';
+
+describe('isCollapsed', () => {
+  it('a small KL after enough steps, not before (a fresh encoder starts near KL 0)', () => {
+    expect(isCollapsed(0.01, COLLAPSE_MIN_STEPS)).toBe(true);
+    expect(isCollapsed(0.01, COLLAPSE_MIN_STEPS - 1)).toBe(false);
+    expect(isCollapsed(COLLAPSED_KL, 10 * COLLAPSE_MIN_STEPS)).toBe(false);
+    expect(isCollapsed(COLLAPSED_KL * 0.99, 10 * COLLAPSE_MIN_STEPS)).toBe(true);
+  });
+});
 
 describe('collapseAdvice', () => {
   it('names only the settings this run can change', () => {
