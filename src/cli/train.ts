@@ -8,7 +8,7 @@ import { FITS, type Fit } from '../data/image.js';
 import { LIKELIHOOD_KINDS, PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { trainRun } from '../train/trainRun.js';
-import { collapseAdvice, isCollapsed } from '../train/collapse.js';
+import { collapseWarning } from '../train/collapse.js';
 import { readRun, type RunJson } from '../train/run.js';
 import type { BinarizeMode } from '../data/binarize.js';
 import type { KlMode } from '../math/kl.js';
@@ -223,11 +223,11 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
       }
     },
     onEpoch: (rec, run) => {
-      if (!collapseSaid && isCollapsed(rec.train.kl, rec.epoch * stepsPerEpoch)) {
+      const collapsed = collapseSaid ? null : collapseWarning(rec.epoch, rec.train.kl, rec.epoch * stepsPerEpoch, run.model, run.training);
+      if (collapsed) {
         // said even with --quiet: a run that goes on like this learns no latent code at all
         collapseSaid = true;
-        process.stderr.write(`warning: epoch ${rec.epoch}: KL ${rec.train.kl.toPrecision(2)} nats per image: the latent code carries almost no information ` +
-          `about the input (posterior collapse); ${collapseAdvice(run.model, run.training)}\n`);
+        process.stderr.write(`warning: ${collapsed}\n`);
       }
       const left = run.training.epochs - rec.epoch;
       const perEpoch = (Date.now() - t0) / 1000 / (rec.epoch - (run.history[0]?.epoch ?? 1) + 1);

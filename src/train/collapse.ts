@@ -4,7 +4,8 @@
  * nothing about its input (a code of less than ~0.15 bits); the decoder then models the data
  * without z. Before that many steps a small KL is just an untrained encoder (a fresh one starts
  * near KL 0: its means and log-variances are all close to 0). `collapseAdvice` names the settings
- * of this run that usually prevent it.
+ * of this run that usually prevent it; `collapseWarning` is the one message the CLI and the
+ * in-page trainer both show.
  */
 import type { ModelConfig } from '../models/config.js';
 import type { TrainOptions } from './trainer.js';
@@ -26,4 +27,14 @@ export function collapseAdvice(model: ModelConfig, t: TrainOptions): string {
   ways.push(t.warmup ? `a longer --warmup than ${t.warmup} epochs (e.g. ${Math.max(usual, 2 * t.warmup)})` : `a KL warm-up, e.g. --warmup ${usual}`);
   if ((!model.prior || model.prior.kind === 'standard') && !t.freeBits) ways.push('--free-bits 0.5');
   return `try ${ways.length > 1 ? `${ways.slice(0, -1).join(', ')} or ${ways[ways.length - 1]}` : ways[0]}`;
+}
+
+/**
+ * The warning for an epoch whose code collapsed (null when it did not): `epoch N: KL … nats per
+ * image: … (posterior collapse); try …`. `stepsDone` counts the training steps up to this epoch's end.
+ */
+export function collapseWarning(epoch: number, kl: number, stepsDone: number, model: ModelConfig, t: TrainOptions): string | null {
+  if (!isCollapsed(kl, stepsDone)) return null;
+  return `epoch ${epoch}: KL ${kl.toPrecision(2)} nats per image: the latent code carries almost no information ` +
+    `about the input (posterior collapse); ${collapseAdvice(model, t)}`;
 }

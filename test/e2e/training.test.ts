@@ -43,6 +43,7 @@ function buildMnistSubset(out: string): Promise<void> {
 }
 
 const activeRun = (): Promise<string | null> => page.getAttribute('body', 'data-active-run');
+const WARNING = `${PANEL} [data-role="training-warning"]`;
 const statusText = async (): Promise<string> => (await page.textContent(`${PANEL} [data-role="training-status"]`)) ?? '';
 
 describe.skipIf(!haveChromium && !process.env.CI)('training in the page (headless Chromium)', () => {
@@ -116,6 +117,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('training in the page (headles
     // another decoder at the same z (both models saw one short epoch, so the images are close)
     expect(meanAbsDiff(decodedBefore, await pixels(page, 'canvas[data-role="decoded"]'))).toBeGreaterThan(0);
     expect(await page.isEnabled(`${PANEL} [data-role="download"]`)).toBe(true);
+    expect(await page.isVisible(WARNING)).toBe(false); // 4 steps: too few to call a small KL collapse
   });
 
   it('downloads the run as one .vaerun.json file', async () => {
@@ -208,6 +210,42 @@ describe.skipIf(!haveChromium && !process.env.CI)('training in the page (headles
     expect(await page.getAttribute('section[data-widget="decoding"]', 'data-ready')).toBe('page-mnist-mlp-2d-s0');
   });
 
+  it('warns of posterior collapse when an epoch ends with KL ~0 after 200 steps, and keeps the warning after the run', async () => {
+    // the worker's messages pass through a wrapper that reports 250 steps per epoch and KL 0.004:
+    // the page's own reaction to such an epoch is what is under test (the CLI's run is in cli.extras)
+    await page.evaluate(() => {
+      const W = window.Worker;
+      (window as unknown as { realWorker: typeof Worker }).realWorker = W;
+      window.Worker = class extends W {
+        override set onmessage(f: ((e: MessageEvent) => void) | null) {
+          super.onmessage = (e: MessageEvent) => {
+            const m = e.data as { type: string; stepsPerEpoch?: number; record?: { train: { kl: number } } };
+            if (m.type === 'data') m.stepsPerEpoch = 250;
+            if (m.type === 'epoch') m.record!.train.kl = 0.004;
+            f?.(e);
+          };
+        }
+      };
+    });
+    try {
+      await page.selectOption(`${PANEL} [data-role="dataset"]`, 'mnist');
+      await page.fill(`${PANEL} [data-role="epochs"]`, '1');
+      await page.fill(`${PANEL} [data-role="seed"]`, '2');
+      await page.fill(`${PANEL} [data-role="train-limit"]`, '128');
+      await page.click(`${PANEL} [data-role="train"]`);
+      await page.waitForSelector('body[data-active-run="page-mnist-mlp-2d-s2"]', { timeout: 120_000 });
+      await idle(page);
+    } finally {
+      await page.evaluate(() => { window.Worker = (window as unknown as { realWorker: typeof Worker }).realWorker; });
+    }
+    expect(await page.isVisible(WARNING)).toBe(true);
+    expect(await page.textContent(WARNING)).toBe(
+      'warning: epoch 1: KL 0.0040 nats per image: the latent code carries almost no information about the input (posterior collapse); ' +
+        "try a KL warm-up, e.g. --warmup 10 or --free-bits 0.5 (options of the command line's vae train)",
+    );
+    expect(await statusText()).toMatch(/^finished: run 'page-mnist-mlp-2d-s2'/);
+  });
+
   it('falls back to cpu, and says so, when the WebAssembly backend cannot start in the worker', async () => {
     const blocked: string[] = [];
     await page.route('**/wasm/*.wasm', (r) => {
@@ -220,6 +258,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('training in the page (headles
     await page.fill(`${PANEL} [data-role="seed"]`, '1');
     await page.fill(`${PANEL} [data-role="train-limit"]`, '128');
     await page.click(`${PANEL} [data-role="train"]`);
+    expect(await page.isVisible(WARNING)).toBe(false); // the last run's collapse warning went with it
     await page.waitForSelector('body[data-active-run="page-mnist-mlp-2d-s1"]', { timeout: 120_000 });
     await page.unroute('**/wasm/*.wasm');
     expect(blocked.length).toBeGreaterThan(0);

@@ -17,6 +17,7 @@ import type { DatasetSpec } from '../../src/data/load.js';
 import type { EpochRecord } from '../../src/train/history.js';
 import type { LatentGridSnapshot } from '../../src/train/run.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/trainer.js';
+import { collapseWarning } from '../../src/train/collapse.js';
 import { encodeTestSet } from '../../src/server/testsetFormat.js';
 import { loadMnistSubset, MNIST_SUBSET_PATH } from '../data/mnistSubset.js';
 import type { FromWorker, ModelFiles, StartMessage, TrainDataset } from '../training/protocol.js';
@@ -141,6 +142,11 @@ export function training(app: App): Widget {
   const status = el('p', 'train-status');
   status.dataset.role = 'training-status';
   status.setAttribute('aria-live', 'polite');
+  // the posterior-collapse warning (src/train/collapse.ts), kept after the run ends, cleared by the next Train
+  const warning = el('p', 'train-warning');
+  warning.dataset.role = 'training-warning';
+  warning.setAttribute('role', 'alert');
+  warning.hidden = true;
   const progressRow = el('div', 'train-progress');
   progressRow.append(progress, progressText);
   progressRow.hidden = true;
@@ -169,7 +175,7 @@ export function training(app: App): Widget {
   files.append(downloadBtn, loadLabel);
 
   const left = el('div', 'column');
-  left.append(form, progressRow, status, chartBox, files);
+  left.append(form, progressRow, status, warning, chartBox, files);
   c.body.append(left, zBox);
 
   // ---- state ----
@@ -351,6 +357,14 @@ export function training(app: App): Widget {
         s.history.push(m.record);
         if (m.grid && s.grid) s.grid.epochs.push(m.grid);
         if (m.best) s.best = { epoch: m.record.epoch, ...m.best };
+        if (warning.hidden) {
+          // the page trains with β = 1 and no warm-up; the advice names the command line's options
+          const w = collapseWarning(m.record.epoch, m.record.train.kl, m.record.epoch * s.stepsPerEpoch, s.model, s.options);
+          if (w) {
+            warning.textContent = `warning: ${w} (options of the command line's vae train)`;
+            warning.hidden = false;
+          }
+        }
         drawLiveGrid();
         scheduleChart();
         break;
@@ -387,6 +401,8 @@ export function training(app: App): Widget {
     progressText.textContent = '';
     progressRow.hidden = false;
     zBox.replaceChildren();
+    warning.hidden = true;
+    warning.textContent = '';
     say('starting the training worker…');
     setRunning(true);
     scheduleChart();
