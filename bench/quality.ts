@@ -3,7 +3,7 @@
  * Autoencoders", one stochastic layer, 784-200-200-50 tanh MLP, dynamically binarised MNIST,
  * batch 20, Adam) with our CLI, and prints our numbers next to the published ones.
  *
- *   npm run bench:quality -- [--budget short|medium|paper] [--rows LIST] [--threads N] [--dir DIR]
+ *   npm run bench:quality -- [--budget short|medium|paper] [--rows LIST] [--threads N] [--dir DIR] [--table]
  *
  * Budgets (the learning-rate schedule is the paper's: stage i = 0…7 runs 3^i epochs at
  * lr 0.001·10^(−i/7), 3,280 epochs in all; a budget stops the schedule early):
@@ -20,8 +20,10 @@
  * Evaluations (`node bin/vae.js eval RUN --samples 5000 --weights last --json`: the weights at the end
  * of the stage, no early stopping, as in the paper)
  * run at the end of stages 3…7 (40, 121, 364, 1093, 3280 epochs) and at the end of the budget, and
- * are kept in results.json (several bench processes may share a folder, each given other --rows); the table shows each row's latest one with its epochs and the
- * training wall time up to it (--dir puts the run folders and results.json elsewhere). Every row prints the exact commands that reproduce it.
+ * are kept in results.json (several bench processes may share a folder, each given other --rows); the table shows every
+ * evaluation of each row with its epochs and the training wall time up to it (--dir puts the run folders and results.json
+ * elsewhere; --table only prints the table of what results.json holds, training nothing: the state of a long run another
+ * process is training). Every row prints the exact commands that reproduce it.
  *
  * Rows (--rows picks some, comma-separated): burda-vae, burda-iwae5, burda-iwae50 (the paper's
  * published rows), burda-vamp (VampPrior, K=500 pseudo-inputs, ELBO), relu-vae, relu-iwae5,
@@ -208,14 +210,17 @@ function printTable(rows: Row[], results: Results, b: Budget, budgetName: string
   console.log('| row | epochs | −ELBO | −L₅ | NLL (K) | published NLL | ours − published | active units | train time |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
-    const e = results[row.id]?.at(-1);
     const pub = row.published;
-    if (!e) {
-      console.log(`| ${row.label} | — | — | — | — | ${pub ? fmt(pub.nll) : '—'} | — | — | — |`);
-      continue;
-    }
-    console.log(`| ${row.label} | ${e.epochs} | ${fmt(e.negElbo)} | ${fmt(e.negL5)} | ${fmt(e.nll)} (${e.samples}) | ${pub ? fmt(pub.nll) : '—'} | ${pub ? (e.nll - pub.nll >= 0 ? '+' : '') + fmt(e.nll - pub.nll) : '—'} | ${e.activeUnits}/${e.latent} | ${hms(e.trainSeconds)} |`);
+    const evals = [...(results[row.id] ?? [])].sort((a, b) => a.epochs - b.epochs);
+    if (evals.length === 0) console.log(`| ${row.label} | — | — | — | — | ${pub ? fmt(pub.nll) : '—'} | — | — | — |`);
+    for (const e of evals) console.log(`| ${row.label} | ${e.epochs} | ${fmt(e.negElbo)} | ${fmt(e.negL5)} | ${fmt(e.nll)} (${e.samples}) | ${pub ? fmt(pub.nll) : '—'} | ${pub ? (e.nll - pub.nll >= 0 ? '+' : '') + fmt(e.nll - pub.nll) : '—'} | ${e.activeUnits}/${e.latent} | ${hms(e.trainSeconds)} |`);
   }
+  const total = b.stages.reduce((n, st) => n + st.epochs, 0);
+  const trained = rows.flatMap((row) => {
+    const st = runState(path.resolve(ROOT, b.dir, row.id));
+    return st ? [`${row.id} ${st.epochsDone}/${total}`] : [];
+  });
+  if (trained.length) console.log(`\nepochs trained so far: ${trained.join(', ')}`);
   console.log('\nsources: ' + [...new Set(rows.filter((r) => r.published).map((r) => r.published!.source))].join('; '));
   console.log('commands (each row: stage by stage; then `node bin/vae.js eval RUN --weights last --samples ' + b.samples + ' --json` and `--samples 5`):');
   for (const row of rows) {
@@ -247,6 +252,10 @@ async function main(): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const resultsFile = path.join(dir, 'results.json');
   const results = readJson<Results>(resultsFile, {});
+  if (args.includes('--table')) {
+    printTable(rows, results, b, budgetName);
+    return;
+  }
   const t0 = Date.now();
 
   let cumulative = 0;

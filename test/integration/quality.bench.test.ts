@@ -3,7 +3,8 @@
  * 784-200-200-50 tanh model) trained for one epoch on 1,000 MNIST images, each evaluated on 100 test
  * images. Whatever the training, every model must satisfy NLL ≤ −L₅ ≤ −ELBO (Burda et al. 2015,
  * Theorem 1: the IWAE bound tightens with k); the bench exits 1 when it does not, and this test
- * reads its results.json and checks the same ordering independently, plus the printed table.
+ * reads its results.json and checks the same ordering independently, plus the printed table (also
+ * with --table, which trains nothing).
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -54,6 +55,13 @@ describe.skipIf((!native.addon || !fs.existsSync(BENCH)) && !CI)('bench:quality,
       });
       expect(again).not.toContain('$ node bin/vae.js');
       expect(again).toMatch(/\| IWAE k=5, 784-200-200-50 tanh \| 1 \|/);
+      // --table prints what results.json holds and how far each row is, training nothing
+      const table = await new Promise<string>((resolve) => {
+        execFile(process.execPath, [BENCH, '--budget', 'short', '--dir', dir, '--table'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }, (_e, stdout) => resolve(stdout));
+      });
+      expect(table).not.toContain('$ node bin/vae.js');
+      expect(table).toMatch(/\| VAE \(ELBO\), 784-200-200-50 tanh \| 1 \| /);
+      expect(table).toContain('epochs trained so far: burda-vae 1/1, burda-iwae5 1/1');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
