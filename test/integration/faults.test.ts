@@ -133,19 +133,44 @@ describe('faults of the machine (compiled CLI)', () => {
   });
 
   it('concurrent writers: of three trainings into one folder exactly one runs, the others name its pid; the same for two --resume', { timeout: 400_000 }, async () => {
+    // Every process asks for far more epochs than it will train, so the one that takes the lock is
+    // still training while the others look (with 1 epoch the winner could finish before a slow
+    // starter even checks, and that one would then find a finished run instead); once the others
+    // have been refused, Ctrl-C stops the winner, which saves and releases the lock.
     const out = path.join(tmp, 'shared');
-    const results = await Promise.all([0, 1, 2].map(() => vae(...mlp(out, 1))));
-    const ok = results.filter((r) => r.status === 0);
-    const refused = results.filter((r) => r.status !== 0);
-    expect(ok).toHaveLength(1);
+    const ENDLESS = '100000';
+    /** Starts all `n` at once, waits until all but one have exited, Ctrl-Cs that one, returns all results. */
+    const race = async (n: number, args: string[]): Promise<Result[]> => {
+      const children = Array.from({ length: n }, () => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '', stderr = '';
+        child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        const done = new Promise<Result>((resolve) => child.on('close', (code) => resolve({ status: code, stdout, stderr })));
+        return { child, done, exited: false };
+      });
+      for (const c of children) void c.done.then(() => (c.exited = true));
+      for (let i = 0; i < 3000 && children.filter((c) => c.exited).length < n - 1; i++) await new Promise((r) => setTimeout(r, 100));
+      const running = children.filter((c) => !c.exited);
+      expect(running).toHaveLength(1); // exactly one trains: the others were refused and exited
+      running[0].child.kill('SIGINT');
+      return Promise.all(children.map((c) => c.done));
+    };
+    const results = await race(3, mlp(out, Number(ENDLESS)));
+    const refused = results.filter((r) => r.status === 2);
     expect(refused).toHaveLength(2);
     for (const r of refused) expectUserError(r, /^vae: run folder .*shared in use by (pid \d+ \(vae train since [^)]+\)|another process)/);
-    expect(readJson(path.join(out, 'run.json')).status).toBe('done');
+    expect(results.filter((r) => r.status === 130)).toHaveLength(1); // the winner, stopped by Ctrl-C
+    const first = readJson(path.join(out, 'run.json'));
+    expect(first.status).toBe('interrupted');
     expect(fs.existsSync(path.join(out, '.vae-lock'))).toBe(false); // released at exit
-    const resumes = await Promise.all([0, 1].map(() => vae('train', '--resume', out, '--epochs', '2', '--quiet', '--backend', 'wasm')));
-    expect(resumes.map((r) => r.status).sort()).toEqual([0, 2]);
+    const resumes = await race(2, ['train', '--resume', out, '--epochs', ENDLESS, '--quiet', '--backend', 'wasm']);
+    expect(resumes.map((r) => r.status).sort((a, b) => a! - b!)).toEqual([2, 130]);
     expectUserError(resumes.find((r) => r.status === 2)!, /in use by (pid \d+ \(vae train --resume since|another process)/);
-    expect(readJson(path.join(out, 'run.json')).epochsDone).toBe(2);
+    const second = readJson(path.join(out, 'run.json'));
+    expect(second.status).toBe('interrupted');
+    expect(second.epochsDone as number).toBeGreaterThanOrEqual(first.epochsDone as number); // the resume went on from there
+    expect(fs.existsSync(path.join(out, '.vae-lock'))).toBe(false);
   });
 
   it('kill -9 while training leaves a lock that the next --resume takes over', { timeout: 300_000 }, async () => {
