@@ -35,6 +35,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { writeChart } from '../src/plot/render.js';
+import { qualityChartSpec, type PublishedLine, type QualityPoint } from '../src/plot/qualityChart.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = path.join(ROOT, 'bin', 'vae.js');
@@ -43,6 +45,9 @@ interface Row {
   id: string;
   /** what the row trains, as printed in the table */
   label: string;
+  /** the chart's panel (model and data) and series (objective or prior) */
+  panel: string;
+  series: string;
   /** arguments of `vae train` that define the model, data and objective */
   train: string[];
   /** published −log p(x) in nats, with its source */
@@ -53,21 +58,24 @@ const BURDA = ['--dataset', 'mnist', '--model', 'mlp-tanh', '--hidden', '200,200
 const RELU = ['--dataset', 'mnist', '--model', 'mlp'];
 const FASHION = ['--dataset', 'fashion-mnist', '--model', 'mlp-tanh', '--hidden', '200,200', '--latent', '50'];
 const B15 = 'Burda et al. 2015, Table 1';
+const B_PANEL = '784-200-200-50 tanh, MNIST';
+const R_PANEL = '784-400-20 ReLU, MNIST';
+const F_PANEL = '784-200-200-50 tanh, Fashion-MNIST';
 
 /** Rows in the order they are trained within a stage: cheapest first. */
 export const ROWS: Row[] = [
-  { id: 'burda-vae', label: 'VAE (ELBO), 784-200-200-50 tanh', train: [...BURDA], published: { nll: 86.76, source: B15 } },
-  { id: 'relu-vae', label: 'VAE (ELBO), 784-400-20 ReLU', train: [...RELU] },
-  { id: 'fashion-vae', label: 'VAE (ELBO), Fashion-MNIST, 784-200-200-50 tanh', train: [...FASHION] },
-  { id: 'burda-iwae5', label: 'IWAE k=5, 784-200-200-50 tanh', train: [...BURDA, '--objective', 'iwae', '--k', '5'], published: { nll: 85.54, source: B15 } },
-  { id: 'relu-iwae5', label: 'IWAE k=5, 784-400-20 ReLU', train: [...RELU, '--objective', 'iwae', '--k', '5'] },
-  { id: 'fashion-iwae5', label: 'IWAE k=5, Fashion-MNIST', train: [...FASHION, '--objective', 'iwae', '--k', '5'] },
+  { id: 'burda-vae', panel: B_PANEL, series: 'VAE', label: 'VAE (ELBO), 784-200-200-50 tanh', train: [...BURDA], published: { nll: 86.76, source: B15 } },
+  { id: 'relu-vae', panel: R_PANEL, series: 'VAE', label: 'VAE (ELBO), 784-400-20 ReLU', train: [...RELU] },
+  { id: 'fashion-vae', panel: F_PANEL, series: 'VAE', label: 'VAE (ELBO), Fashion-MNIST, 784-200-200-50 tanh', train: [...FASHION] },
+  { id: 'burda-iwae5', panel: B_PANEL, series: 'IWAE k=5', label: 'IWAE k=5, 784-200-200-50 tanh', train: [...BURDA, '--objective', 'iwae', '--k', '5'], published: { nll: 85.54, source: B15 } },
+  { id: 'relu-iwae5', panel: R_PANEL, series: 'IWAE k=5', label: 'IWAE k=5, 784-400-20 ReLU', train: [...RELU, '--objective', 'iwae', '--k', '5'] },
+  { id: 'fashion-iwae5', panel: F_PANEL, series: 'IWAE k=5', label: 'IWAE k=5, Fashion-MNIST', train: [...FASHION, '--objective', 'iwae', '--k', '5'] },
   // KL warm-up over 100 epochs as Tomczak & Welling 2018 do: without it this tanh model collapses
   // (KL → 0 within the first epoch at batch 20, on either engine)
-  { id: 'burda-vamp', label: 'VampPrior K=500 (ELBO, 100-epoch warm-up), 784-200-200-50 tanh', train: [...BURDA, '--prior', 'vamp:500', '--warmup', '100'], published: { nll: 85.79, source: 'pythae, VampPrior K=500, statically binarised MNIST, its own architecture' } },
-  { id: 'burda-iwae50', label: 'IWAE k=50, 784-200-200-50 tanh', train: [...BURDA, '--objective', 'iwae', '--k', '50'], published: { nll: 84.78, source: B15 } },
-  { id: 'relu-iwae50', label: 'IWAE k=50, 784-400-20 ReLU', train: [...RELU, '--objective', 'iwae', '--k', '50'] },
-  { id: 'fashion-iwae50', label: 'IWAE k=50, Fashion-MNIST', train: [...FASHION, '--objective', 'iwae', '--k', '50'] },
+  { id: 'burda-vamp', panel: B_PANEL, series: 'VampPrior K=500', label: 'VampPrior K=500 (ELBO, 100-epoch warm-up), 784-200-200-50 tanh', train: [...BURDA, '--prior', 'vamp:500', '--warmup', '100'], published: { nll: 85.79, source: 'pythae, VampPrior K=500, statically binarised MNIST, its own architecture' } },
+  { id: 'burda-iwae50', panel: B_PANEL, series: 'IWAE k=50', label: 'IWAE k=50, 784-200-200-50 tanh', train: [...BURDA, '--objective', 'iwae', '--k', '50'], published: { nll: 84.78, source: B15 } },
+  { id: 'relu-iwae50', panel: R_PANEL, series: 'IWAE k=50', label: 'IWAE k=50, 784-400-20 ReLU', train: [...RELU, '--objective', 'iwae', '--k', '50'] },
+  { id: 'fashion-iwae50', panel: F_PANEL, series: 'IWAE k=50', label: 'IWAE k=50, Fashion-MNIST', train: [...FASHION, '--objective', 'iwae', '--k', '50'] },
 ];
 
 export interface Stage { epochs: number; lr: number }
@@ -229,6 +237,24 @@ function printTable(rows: Row[], results: Results, b: Budget, budgetName: string
   }
 }
 
+/** DIR/quality.png and .svg: every evaluation's NLL against its epochs, next to the published values. */
+async function writeQualityChart(rows: Row[], results: Results, b: Budget, dir: string): Promise<void> {
+  const points: QualityPoint[] = rows.flatMap((row) => (results[row.id] ?? []).map((e) => ({ panel: row.panel, series: row.series, epochs: e.epochs, nll: e.nll })));
+  if (points.length === 0) return;
+  const published: PublishedLine[] = rows.filter((r) => r.published && r.id.startsWith('burda-') && r.series !== 'VampPrior K=500')
+    .map((r) => ({ panel: r.panel, series: r.series, nll: r.published!.nll }));
+  const total = b.stages.reduce((n, st) => n + st.epochs, 0);
+  const spec = qualityChartSpec(points, published, {
+    maxEpochs: total,
+    panels: [...new Set(rows.map((r) => r.panel))].filter((p) => points.some((q) => q.panel === p)),
+    series: [...new Set(ROWS.map((r) => r.series))],
+    subtitle: [`K = ${b.samples} importance samples on ${(results[rows[0].id]?.at(-1)?.examples ?? 0).toLocaleString('en')} test images, the weights where each stage ended; dashed: Burda et al. 2015, Table 1 (after 3,280 epochs)`],
+  });
+  const files = [path.join(dir, 'quality.svg'), path.join(dir, 'quality.png')];
+  await writeChart(spec, ...files);
+  console.log(`chart: ${files.join(', ')}`);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opt = (name: string): string | undefined => {
@@ -254,6 +280,7 @@ async function main(): Promise<void> {
   const results = readJson<Results>(resultsFile, {});
   if (args.includes('--table')) {
     printTable(rows, results, b, budgetName);
+    await writeQualityChart(rows, results, b, dir);
     return;
   }
   const t0 = Date.now();
@@ -289,6 +316,7 @@ async function main(): Promise<void> {
     }
   }
   printTable(rows, readJson<Results>(resultsFile, results), b, budgetName);
+  await writeQualityChart(rows, readJson<Results>(resultsFile, results), b, dir);
 
   // the inequalities every model satisfies, whatever its training: NLL ≤ −L₅ ≤ −ELBO (up to the
   // estimators' noise: −L₅ and the NLL are Monte-Carlo estimates; allow 0.5 nats)

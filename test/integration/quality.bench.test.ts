@@ -49,6 +49,10 @@ describe.skipIf((!native.addon || !fs.existsSync(BENCH)) && !CI)('bench:quality,
       expect(r.stdout).toMatch(/\| VAE \(ELBO\), 784-200-200-50 tanh \| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \(500\) \| 86\.76 \|/);
       expect(r.stdout).toMatch(/\| IWAE k=5, 784-200-200-50 tanh \| 1 \| .* \| 85\.54 \|/);
       expect(r.stdout).toContain('--objective iwae --k 5 --train-limit 1000 --validation 200 --batch-size 20');
+      // the chart of every evaluation: an SVG and a PNG next to results.json
+      expect(r.stdout).toContain(`chart: ${path.join(dir, 'quality.svg')}, ${path.join(dir, 'quality.png')}`);
+      expect(fs.readFileSync(path.join(dir, 'quality.png')).subarray(1, 4).toString()).toBe('PNG');
+      expect(fs.readFileSync(path.join(dir, 'quality.svg'), 'utf8')).toContain('published IWAE k=5: 85.54');
       // rerunning resumes: nothing is trained or evaluated again
       const again = await new Promise<string>((resolve) => {
         execFile(process.execPath, [BENCH, '--budget', 'short', '--dir', dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }, (_e, stdout) => resolve(stdout));
