@@ -31,17 +31,19 @@ export interface QualityChartOptions {
   maxEpochs?: number;
   /** Panel order (default: first appearance in the points). */
   panels?: string[];
-  /** Series order, which fixes their colours (default: first appearance); only those present are drawn. */
+  /** Series order, which fixes each one's colour, whether or not it is present (default: first appearance); the legend lists those present. */
   series?: string[];
 }
 
-/** Colours of the series in order (colour-blind-safe, distinct from the loss curves' blue/orange). */
+/** Colours of the series, in the order of `series`. */
 const SERIES_COLORS = ['#1f6fd1', '#d6336c', '#2b8a3e', '#7048e8', '#e8590c', '#495057'];
 
 export function qualityChartSpec(points: readonly QualityPoint[], published: readonly PublishedLine[], opts: QualityChartOptions = {}): TopLevelSpec {
   const panels = opts.panels ?? [...new Set(points.map((p) => p.panel))];
   const present = new Set([...points, ...published].filter((p) => panels.includes(p.panel)).map((p) => p.series));
-  const series = (opts.series ?? [...present]).filter((name) => present.has(name));
+  const order = opts.series ?? [...present];
+  const series = order.filter((name) => present.has(name));
+  const colours = series.map((name) => SERIES_COLORS[order.indexOf(name) % SERIES_COLORS.length]);
   const maxEpochs = opts.maxEpochs ?? 3280;
   const minEpochs = Math.min(...points.map((p) => p.epochs), maxEpochs);
   const x = {
@@ -49,7 +51,7 @@ export function qualityChartSpec(points: readonly QualityPoint[], published: rea
     scale: { type: 'log', domain: [Math.max(1, minEpochs / 1.5), maxEpochs * 1.15] },
     axis: { values: [1, 4, 13, 40, 121, 364, 1093, 3280].filter((v) => v <= maxEpochs * 1.15 && v >= minEpochs / 1.5) },
   } as const;
-  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: SERIES_COLORS.slice(0, series.length) } } as const;
+  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: colours } } as const;
   const y = { field: 'nll', type: 'quantitative', title: 'test NLL, −log p(x) (nats)', scale: { zero: false, nice: true } } as const;
   // one layered chart per panel (not a facet: a panel without published values then has no empty rule layer)
   const panelSpec = (panel: string) => {

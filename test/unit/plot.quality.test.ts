@@ -35,3 +35,18 @@ describe('qualityChartSpec rendered by vega', () => {
     expect(texts(svg, 'legend-label')).toEqual(['VAE', 'IWAE k=5']);
   });
 });
+
+describe('qualityChartSpec colours', () => {
+  it('a series keeps its colour whichever other series are present', () => {
+    const order = ['VAE', 'IWAE k=5', 'VampPrior K=500', 'IWAE k=50'];
+    const colourOf = (pts: QualityPoint[], name: string): string => {
+      const spec = qualityChartSpec(pts, [], { series: order }) as unknown as { hconcat: { layer: { encoding: { color: { scale: { domain: string[]; range: string[] } } } }[] }[] };
+      const scale = spec.hconcat[0].layer.at(-1)!.encoding.color.scale;
+      return scale.range[scale.domain.indexOf(name)];
+    };
+    const k50 = { panel: A, series: 'IWAE k=50', epochs: 40, nll: 89.95 };
+    const vamp = { panel: A, series: 'VampPrior K=500', epochs: 40, nll: 95 };
+    expect(colourOf([points[0], k50], 'IWAE k=50')).toBe(colourOf([points[0], vamp, k50], 'IWAE k=50'));
+    expect(colourOf([points[0], k50], 'IWAE k=50')).not.toBe(colourOf([points[0], vamp, k50], 'VampPrior K=500'));
+  });
+});
