@@ -35,8 +35,9 @@ export interface QualityChartOptions {
   series?: string[];
 }
 
-/** Colours of the series, in the order of `series`. */
+/** Colours and marker shapes of the series, in the order of `series`. */
 const SERIES_COLORS = ['#1f6fd1', '#d6336c', '#2b8a3e', '#7048e8', '#e8590c', '#495057'];
+const SERIES_SHAPES = ['circle', 'square', 'diamond', 'triangle-up', 'cross', 'triangle-down'];
 
 export function qualityChartSpec(points: readonly QualityPoint[], published: readonly PublishedLine[], opts: QualityChartOptions = {}): TopLevelSpec {
   const panels = opts.panels ?? [...new Set(points.map((p) => p.panel))];
@@ -52,6 +53,7 @@ export function qualityChartSpec(points: readonly QualityPoint[], published: rea
     axis: { values: [1, 4, 13, 40, 121, 364, 1093, 3280].filter((v) => v <= maxEpochs * 1.15 && v >= minEpochs / 1.5) },
   } as const;
   const color = { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: colours } } as const;
+  const shape = { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: series.map((name) => SERIES_SHAPES[order.indexOf(name) % SERIES_SHAPES.length]) } } as const;
   const y = { field: 'nll', type: 'quantitative', title: 'test NLL, −log p(x) (nats)', scale: { zero: false, nice: true } } as const;
   // one layered chart per panel (not a facet: a panel without published values then has no empty rule layer)
   const panelSpec = (panel: string) => {
@@ -73,15 +75,16 @@ export function qualityChartSpec(points: readonly QualityPoint[], published: rea
         ]),
         {
           data: { values: points.filter((p) => p.panel === panel).map((p) => ({ series: p.series, epochs: p.epochs, nll: p.nll })) },
-          mark: { type: 'line', point: { size: 60, filled: true }, strokeWidth: 2 },
-          encoding: { x, y, color, tooltip: [{ field: 'series' }, { field: 'epochs' }, { field: 'nll', format: '.2f' }] },
+          // hollow markers of a shape per series: two rows at the same value both stay visible
+          mark: { type: 'line', point: { size: 80, filled: false, strokeWidth: 2 }, strokeWidth: 2 },
+          encoding: { x, y, color, shape, tooltip: [{ field: 'series' }, { field: 'epochs' }, { field: 'nll', format: '.2f' }] },
         },
       ],
     };
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: { ...CHART_CONFIG, concat: { spacing: 40 } },
+    config: { ...CHART_CONFIG, concat: { spacing: 40 }, legend: { ...CHART_CONFIG.legend, symbolSize: 140, symbolStrokeWidth: 2 } },
     title: { text: opts.title ?? 'Test NLL against training epochs', subtitle: opts.subtitle ?? [] },
     hconcat: panels.map(panelSpec),
     resolve: { scale: { y: 'independent' } },
