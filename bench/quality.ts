@@ -202,6 +202,11 @@ function stageCommands(row: Row, b: Budget, rowDir: string): string[] {
   return cmds;
 }
 
+/** Epochs of the whole budget: the sum of its stages. */
+function totalEpochs(b: Budget): number {
+  return b.stages.reduce((n, st) => n + st.epochs, 0);
+}
+
 function fmt(v: number | undefined, d = 2): string {
   return v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d);
 }
@@ -223,7 +228,7 @@ function printTable(rows: Row[], results: Results, b: Budget, budgetName: string
     if (evals.length === 0) console.log(`| ${row.label} | — | — | — | — | ${pub ? fmt(pub.nll) : '—'} | — | — | — |`);
     for (const e of evals) console.log(`| ${row.label} | ${e.epochs} | ${fmt(e.negElbo)} | ${fmt(e.negL5)} | ${fmt(e.nll)} (${e.samples}) | ${pub ? fmt(pub.nll) : '—'} | ${pub ? (e.nll - pub.nll >= 0 ? '+' : '') + fmt(e.nll - pub.nll) : '—'} | ${e.activeUnits}/${e.latent} | ${hms(e.trainSeconds)} |`);
   }
-  const total = b.stages.reduce((n, st) => n + st.epochs, 0);
+  const total = totalEpochs(b);
   const trained = rows.flatMap((row) => {
     const st = runState(path.resolve(ROOT, b.dir, row.id));
     return st ? [`${row.id} ${st.epochsDone}/${total}`] : [];
@@ -243,7 +248,7 @@ async function writeQualityChart(rows: Row[], results: Results, b: Budget, dir: 
   if (points.length === 0) return;
   const published: PublishedLine[] = rows.filter((r) => r.published && r.id.startsWith('burda-') && r.series !== 'VampPrior K=500')
     .map((r) => ({ panel: r.panel, series: r.series, nll: r.published!.nll }));
-  const total = b.stages.reduce((n, st) => n + st.epochs, 0);
+  const total = totalEpochs(b);
   const spec = qualityChartSpec(points, published, {
     maxEpochs: total,
     panels: [...new Set(rows.map((r) => r.panel))].filter((p) => points.some((q) => q.panel === p)),
