@@ -5,9 +5,12 @@
  * V8's allocator): Ctrl-C or SIGTERM during IWAE-50 training crashed more often than not. The
  * engine now holds signals back while it computes (native/src/pool.c). Here a child trains an
  * IWAE-50 MLP on the native engine (95% of its time in those kernels) through the library while
- * this test sends it SIGUSR2, which it counts in a handler, every 2 ms: the child must finish,
- * with a finite loss, having seen the signals. Before the fix it crashed within the first second.
- * In CI (CI=true) a missing addon fails this test instead of skipping it.
+ * this test sends it SIGUSR2, which it counts in a handler, every 2 ms, on one thread and on two:
+ * the child must finish, with finite losses, having seen the signals. Before the fix it crashed
+ * within the first second. The engine also flushes subnormal floats while it computes; the child
+ * checks that JavaScript's numbers (double and float32) still have theirs afterwards (they would
+ * not if the engine left its mode on the main thread). In CI (CI=true) a missing addon fails this
+ * test instead of skipping it.
  */
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
