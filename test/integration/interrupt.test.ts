@@ -3,8 +3,10 @@
  * at seeded random moments by SIGKILL, by Ctrl-C (SIGINT) and by Ctrl-C twice, sometimes again
  * while it resumes. After every stop the run folder must load (readRun + loadRunModel, the last
  * complete epoch), and `vae train --resume` to the end must give weights, Adam state and history
- * bit for bit equal to an uninterrupted run with the same seed. 21 stops in all, on MNIST 512 images
- * (about 30 processes; ~1.5 min on 2 idle cores).
+ * bit for bit equal to an uninterrupted run with the same seed. On tfjs-wasm 21 stops in all, on MNIST
+ * 512 images (about 30 processes; ~1.5 min on 2 idle cores); on the native engine 9 more, with an
+ * IWAE-50 784-400-20 model whose steps (~15–30 ms) are long enough for a Ctrl-C to land inside an
+ * epoch, and a signal that arrives during a native call is held until the call returns (pool.c).
  *
  * SIGKILL lands at a random time (from the start of the process or of training). Ctrl-C lands at a
  * random step: the child prints every step (VAE_PROGRESS_SECONDS=0) and the signal goes out when it
@@ -17,6 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend } from '../../src/engine/backend.js';
+import { loadNativeAddon } from '../../src/engine/native/addon.js';
 import { Rng } from '../../src/math/rng.js';
 import { loadRunModel, readRun, stateTag } from '../../src/train/run.js';
 import { UserError } from '../../src/errors.js';
@@ -24,11 +27,36 @@ import { UserError } from '../../src/errors.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'vae.js');
 const EPOCHS = 3;
-// wasm: on the native path this tiny run trains in a fraction of a second, so random stops would mostly land
-// before or after training; its run-to-run determinism is tested in test/unit/engine.native.test.ts
-const TRAIN = ['train', '--backend', 'wasm', '--dataset', 'mnist', '--model', 'mlp', '--hidden', '32', '--latent', '2', '--train-limit', '512', '--batch-size', '32',
-  '--epochs', String(EPOCHS), '--seed', '7'];
-const RESUME = (dir: string): string[] => ['train', '--backend', 'wasm', '--resume', dir, '--epochs', String(EPOCHS)];
+const STEPS = 512 / 32; // steps per epoch of every setup
+const native = loadNativeAddon();
+const CI = process.env.CI === 'true';
+if (!native.addon) console.log(`native interrupt test ${CI ? 'FAIL (CI=true)' : 'skipped'}: ${native.reason}`);
+
+/** One engine's run to interrupt: its `vae train` arguments and, once trained, its uninterrupted reference. */
+interface Setup {
+  backend: 'wasm' | 'native';
+  train: string[];
+  reference: string;
+  referenceMs: number;
+  referenceTrainingMs: number;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-interrupt-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const setup = (backend: Setup['backend'], model: string[]): Setup => ({
+  backend,
+  train: ['train', '--backend', backend, '--dataset', 'mnist', '--model', 'mlp', ...model, '--train-limit', '512', '--batch-size', '32',
+    '--epochs', String(EPOCHS), '--seed', '7'],
+  reference: path.join(tmp, `reference-${backend}`),
+  referenceMs: 0,
+  referenceTrainingMs: 0,
+});
+// wasm: a tiny model, ~25 ms a step. native: that model trains in a fraction of a second there, so
+// stops would mostly land after an epoch's end; 784-400-20 with IWAE-50 takes ~15–30 ms a step
+const WASM = setup('wasm', ['--hidden', '32', '--latent', '2']);
+const NATIVE = setup('native', ['--objective', 'iwae', '--k', '50']);
+const RESUME = (s: Setup, dir: string): string[] => ['train', '--backend', s.backend, '--resume', dir, '--epochs', String(EPOCHS)];
 
 type Stop = 'SIGKILL' | 'SIGINT' | 'SIGINTx2';
 interface Exit { code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number; trainingMs: number }
@@ -37,7 +65,6 @@ interface Exit { code: number | null; signal: NodeJS.Signals | null; stderr: str
  * (`from: 'step'`) as soon as it reports step `at` = [epoch, step] or a later one.
  */
 type StopAt = { kind: Stop; afterMs: number; from: 'spawn' | 'training' } | { kind: Stop; from: 'step'; at: [number, number] };
-const STEPS = 512 / 32; // steps per epoch of TRAIN
 
 /** Runs the CLI, optionally stopping it. */
 function vae(args: string[], stop?: StopAt): Promise<Exit> {
@@ -76,12 +103,6 @@ function vae(args: string[], stop?: StopAt): Promise<Exit> {
   });
 }
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-interrupt-'));
-const reference = path.join(tmp, 'reference');
-let referenceMs = 0;
-let referenceTrainingMs = 0;
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
 /** Every file of a run folder except the pictures, relative, sorted. */
 function files(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[])
@@ -94,11 +115,15 @@ const bytes = (dir: string, f: string): Buffer => fs.readFileSync(path.join(dir,
 beforeAll(async () => {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npm run build');
   await useBackend('wasm');
-  const r = await vae([...TRAIN, '--out', reference]);
-  if (r.code !== 0) throw new Error(`reference run failed: ${r.stderr}`);
-  referenceMs = r.ms;
-  referenceTrainingMs = r.trainingMs;
 });
+
+/** Trains the setup's uninterrupted reference run. */
+async function trainReference(s: Setup): Promise<void> {
+  const r = await vae([...s.train, '--out', s.reference]);
+  if (r.code !== 0) throw new Error(`reference run failed: ${r.stderr}`);
+  s.referenceMs = r.ms;
+  s.referenceTrainingMs = r.trainingMs;
+}
 
 /** After a stop: run.json parses, and the models run.json names load (best and last state). */
 async function expectLoadable(dir: string): Promise<void> {
@@ -118,10 +143,10 @@ async function expectLoadable(dir: string): Promise<void> {
 }
 
 /** Resumes (or, when nothing was written yet, starts) the run until it is done. */
-async function finish(dir: string, stop?: StopAt): Promise<Exit> {
+async function finish(s: Setup, dir: string, stop?: StopAt): Promise<Exit> {
   const started = fs.existsSync(path.join(dir, 'run.json'));
   if (started && readRun(dir).status === 'done') return { code: 0, signal: null, stderr: '', ms: 0, trainingMs: 0 };
-  return vae(started ? RESUME(dir) : [...TRAIN, '--out', dir], stop);
+  return vae(started ? RESUME(s, dir) : [...s.train, '--out', dir], stop);
 }
 
 function checkStopped(r: Exit, kind: Stop): void {
@@ -140,17 +165,19 @@ function checkStopped(r: Exit, kind: Stop): void {
   }
 }
 
-/** A finished run folder equals the uninterrupted reference: history, RNG state, files, weight bytes. */
-function expectSameAsReference(dir: string): void {
+/** A finished run folder equals the uninterrupted reference: history, RNG state, files, weight bytes; every epoch on the setup's engine. */
+function expectSameAsReference(s: Setup, dir: string): void {
   const run = readRun(dir);
-  const ref = readRun(reference);
+  const ref = readRun(s.reference);
+  const engine = s.backend === 'native' ? 'native' : 'tfjs-wasm';
+  expect(run.history.map((h) => h.engine), 'engine of each epoch').toEqual(run.history.map(() => engine));
   expect(run.status).toBe('done');
   expect(run.partial ?? null).toBeNull();
   expect(run.history.map((h) => [h.epoch, h.train, h.validation])).toEqual(ref.history.map((h) => [h.epoch, h.train, h.validation]));
   expect(run.rngState).toEqual(ref.rngState);
   // the same files (no stale weights or temporary files left), and the same bytes in every weight file
-  expect(files(dir)).toEqual(files(reference));
-  for (const f of files(reference).filter((x) => x.endsWith('.bin'))) expect(bytes(dir, f).equals(bytes(reference, f)), f).toBe(true);
+  expect(files(dir)).toEqual(files(s.reference));
+  for (const f of files(s.reference).filter((x) => x.endsWith('.bin'))) expect(bytes(dir, f).equals(bytes(s.reference, f)), f).toBe(true);
 }
 
 /** Runs `jobs` two at a time (two cores); rejects with the first failure, named. */
@@ -169,62 +196,80 @@ async function pool<T>(items: T[], width: number, job: (item: T) => Promise<void
   if (errors.length > 0) throw new Error(errors.join('\n'));
 }
 
-describe('interrupted training (compiled CLI; seeded random stop times)', () => {
-  it('21 stops (SIGKILL, Ctrl-C, Ctrl-C twice; most while resuming): the folder always loads, and resuming gives the uninterrupted weights bit for bit', { timeout: 420_000 }, async () => {
-    // 7 chains of 3 stops each: the first anywhere in a whole run, the next ones while resuming.
-    // A run that finishes before its stop is checked against the reference and started again.
-    const kinds: Stop[] = ['SIGKILL', 'SIGINT', 'SIGINTx2'];
-    const tally = { stops: 0, midEpoch: 0, aimedMidEpoch: 0, finishedFirst: 0 };
-    const outcomes: string[] = [];
-    const chains = Array.from({ length: 7 }, (_, i) => i);
+interface Tally { stops: number; midEpoch: number; aimedMidEpoch: number; finishedFirst: number }
 
-    await pool(chains, 2, async (i) => {
-      const rng = new Rng(2024 + i);
-      const dir = path.join(tmp, `run-${i}`);
-      let stops = 0;
-      for (let attempt = 0; stops < 3 && attempt < 8; attempt++) {
-        const kind = kinds[(i + stops + Math.floor(rng.uniform() * 2)) % 3];
-        const u = rng.uniform();
-        // the share of training still to do (whole epochs and the steps of a saved partial epoch)
-        const run = fs.existsSync(path.join(dir, 'run.json')) ? readRun(dir) : null;
-        const doneSteps = run ? run.epochsDone * STEPS + (run.partial?.step ?? 0) : 0;
-        const left = (EPOCHS * STEPS - doneSteps) / (EPOCHS * STEPS);
-        let stop: StopAt;
-        if (kind !== 'SIGKILL') {
-          // Ctrl-C at a random step still to do (its last one included: the stop then meets the end of training)
-          const g = doneSteps + 1 + Math.floor(u * (EPOCHS * STEPS - doneSteps));
-          stop = { kind, from: 'step', at: [Math.ceil(g / STEPS), ((g - 1) % STEPS) + 1] };
-          if (stop.at[1] <= STEPS - 4) tally.aimedMidEpoch++;
-        } else {
-          stop = !run
-            ? { kind, afterMs: Math.round(u * referenceMs), from: 'spawn' } // start-up included
-            : { kind, afterMs: Math.round(u * left * referenceTrainingMs * 0.9), from: 'training' };
-        }
-        const r = await finish(dir, stop);
-        outcomes.push(`${kind}@${stop.from === 'step' ? `e${stop.at[0]}s${stop.at[1]}` : `${stop.afterMs}ms/${stop.from}`}->${r.code ?? r.signal}`);
-        checkStopped(r, kind);
-        if (r.code === 130 && /saved epoch/.test(r.stderr)) tally.midEpoch++;
-        await expectLoadable(dir);
-        if (r.code === 0) {
-          // finished before the stop: it must still equal the reference; then a new run
-          tally.finishedFirst++;
-          expectSameAsReference(dir);
-          fs.rmSync(dir, { recursive: true, force: true });
-        } else {
-          stops++;
-          tally.stops++;
-        }
+/**
+ * `chains` chains of 3 stops each: the first anywhere in a whole run, the next ones while resuming;
+ * then each is resumed to the end and compared with the reference. A run that finishes before its
+ * stop is checked against the reference and started again. Returns what happened.
+ */
+async function stopChains(s: Setup, chains: number): Promise<Tally> {
+  const kinds: Stop[] = ['SIGKILL', 'SIGINT', 'SIGINTx2'];
+  const tally: Tally = { stops: 0, midEpoch: 0, aimedMidEpoch: 0, finishedFirst: 0 };
+  const outcomes: string[] = [];
+  await pool(Array.from({ length: chains }, (_, i) => i), 2, async (i) => {
+    const rng = new Rng(2024 + i);
+    const dir = path.join(tmp, `run-${s.backend}-${i}`);
+    let stops = 0;
+    for (let attempt = 0; stops < 3 && attempt < 8; attempt++) {
+      const kind = kinds[(i + stops + Math.floor(rng.uniform() * 2)) % 3];
+      const u = rng.uniform();
+      // the share of training still to do (whole epochs and the steps of a saved partial epoch)
+      const run = fs.existsSync(path.join(dir, 'run.json')) ? readRun(dir) : null;
+      const doneSteps = run ? run.epochsDone * STEPS + (run.partial?.step ?? 0) : 0;
+      const left = (EPOCHS * STEPS - doneSteps) / (EPOCHS * STEPS);
+      let stop: StopAt;
+      if (kind !== 'SIGKILL') {
+        // Ctrl-C at a random step still to do (its last one included: the stop then meets the end of training)
+        const g = doneSteps + 1 + Math.floor(u * (EPOCHS * STEPS - doneSteps));
+        stop = { kind, from: 'step', at: [Math.ceil(g / STEPS), ((g - 1) % STEPS) + 1] };
+        if (stop.at[1] <= STEPS - 4) tally.aimedMidEpoch++;
+      } else {
+        stop = !run
+          ? { kind, afterMs: Math.round(u * s.referenceMs), from: 'spawn' } // start-up included
+          : { kind, afterMs: Math.round(u * left * s.referenceTrainingMs * 0.9), from: 'training' };
       }
-      const last = await finish(dir);
-      expect(last.code, last.stderr).toBe(0);
-      expectSameAsReference(dir);
-    }, (i) => `chain ${i}`);
+      const r = await finish(s, dir, stop);
+      outcomes.push(`${kind}@${stop.from === 'step' ? `e${stop.at[0]}s${stop.at[1]}` : `${stop.afterMs}ms/${stop.from}`}->${r.code ?? r.signal}`);
+      checkStopped(r, kind);
+      if (r.code === 130 && /saved epoch/.test(r.stderr)) tally.midEpoch++;
+      await expectLoadable(dir);
+      if (r.code === 0) {
+        // finished before the stop: it must still equal the reference; then a new run
+        tally.finishedFirst++;
+        expectSameAsReference(s, dir);
+        fs.rmSync(dir, { recursive: true, force: true });
+      } else {
+        stops++;
+        tally.stops++;
+      }
+    }
+    const last = await finish(s, dir);
+    expect(last.code, last.stderr).toBe(0);
+    expectSameAsReference(s, dir);
+  }, (i) => `chain ${i}`);
+  console.log(`interrupt test (${s.backend}): ${tally.stops} stops, ${tally.midEpoch} saved mid-epoch by Ctrl-C (${tally.aimedMidEpoch} aimed ≥ 4 steps before an epoch's end), ` +
+    `${tally.finishedFirst} runs finished before their stop; reference run ${s.referenceMs} ms (training ${s.referenceTrainingMs} ms)\n  ${outcomes.join(' ')}`);
+  return tally;
+}
 
-    console.log(`interrupt test: ${tally.stops} stops, ${tally.midEpoch} saved mid-epoch by Ctrl-C (${tally.aimedMidEpoch} aimed ≥ 4 steps before an epoch's end), ` +
-      `${tally.finishedFirst} runs finished before their stop; reference run ${referenceMs} ms (training ${referenceTrainingMs} ms)\n  ${outcomes.join(' ')}`);
+describe('interrupted training (compiled CLI; seeded random stop times)', () => {
+  it('tfjs-wasm, 21 stops (SIGKILL, Ctrl-C, Ctrl-C twice; most while resuming): the folder always loads, and resuming gives the uninterrupted weights bit for bit', { timeout: 420_000 }, async () => {
+    await trainReference(WASM);
+    const tally = await stopChains(WASM, 7);
     expect(tally.stops).toBeGreaterThanOrEqual(20);
     // every Ctrl-C aimed at least 4 steps (~100 ms) before an epoch's end is saved mid-epoch
     expect(tally.aimedMidEpoch).toBeGreaterThanOrEqual(6);
+    expect(tally.midEpoch).toBeGreaterThanOrEqual(tally.aimedMidEpoch);
+  });
+
+  it.skipIf(!native.addon && !CI)('native engine, 9 stops: the same, every epoch on native (a Ctrl-C during a native call is held until it returns, then saved)', { timeout: 300_000 }, async () => {
+    if (CI) expect(native.reason, 'CI=true: the native addon must be built').toBe('');
+    await trainReference(NATIVE);
+    expect(readRun(NATIVE.reference).history.map((h) => h.engine)).toEqual(Array(EPOCHS).fill('native'));
+    const tally = await stopChains(NATIVE, 3);
+    expect(tally.stops).toBeGreaterThanOrEqual(8);
+    expect(tally.aimedMidEpoch).toBeGreaterThanOrEqual(2);
     expect(tally.midEpoch).toBeGreaterThanOrEqual(tally.aimedMidEpoch);
   });
 });
