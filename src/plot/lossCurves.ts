@@ -78,10 +78,21 @@ export function yRange(rows: readonly { epoch: number; value: number | null }[])
   return { domain: [lo, hi], cutEpochs: [] };
 }
 
-function epochList(epochs: number[]): string {
+/** Most ranges `epochList` names before it abbreviates (a long run's list once made a chart 13,000 px wide). */
+const MAX_EPOCH_RANGES = 6;
+
+/** "epoch 3", "epochs 1–5, 8, 10–12", or when that is long "74 epochs (1–5, 8, 10–12, 15, 17, …, 301)". */
+export function epochList(epochs: readonly number[]): string {
   if (epochs.length === 1) return `epoch ${epochs[0]}`;
-  const contiguous = epochs.every((e, i) => i === 0 || e === epochs[i - 1] + 1);
-  return contiguous ? `epochs ${epochs[0]}\u2013${epochs[epochs.length - 1]}` : `epochs ${epochs.join(', ')}`;
+  const ranges: string[] = [];
+  for (let i = 0; i < epochs.length; ) {
+    let j = i;
+    while (j + 1 < epochs.length && epochs[j + 1] === epochs[j] + 1) j++;
+    ranges.push(j > i ? `${epochs[i]}\u2013${epochs[j]}` : `${epochs[i]}`);
+    i = j + 1;
+  }
+  if (ranges.length <= MAX_EPOCH_RANGES) return `epochs ${ranges.join(', ')}`;
+  return `${epochs.length} epochs (${ranges.slice(0, MAX_EPOCH_RANGES - 1).join(', ')}, \u2026, ${ranges[ranges.length - 1]})`;
 }
 
 function fmt(v: number): string {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { chartSvg, svgToPng } from '../../src/plot/render.js';
-import { BEST_COLOR, TRAIN_COLOR, VALIDATION_COLOR, bestValidationEpoch, lossCurvesSpec, yRange } from '../../src/plot/lossCurves.js';
+import { BEST_COLOR, TRAIN_COLOR, VALIDATION_COLOR, bestValidationEpoch, epochList, lossCurvesSpec, yRange } from '../../src/plot/lossCurves.js';
 import { likelihoodNote } from '../../src/cli/pictures.js';
 import type { EpochRecord } from '../../src/train/history.js';
 import { SEED000_CONV } from '../../src/models/config.js';
@@ -138,6 +138,22 @@ describe('lossCurvesSpec rendered by vega', () => {
     expect(Math.max(...lossTicks)).toBeLessThan(3000);
     // without the outlier nothing is cut
     expect(texts(await chartSvg(lossCurvesSpec(history(30))), 'title-subtitle').join()).not.toContain('cut off');
+  });
+
+  it('names the cut epochs as ranges, and abbreviates a long list (a 3,280-epoch run once gave a chart 13,402 px wide)', async () => {
+    expect(epochList([1])).toBe('epoch 1');
+    expect(epochList([1, 2, 3])).toBe('epochs 1\u20133');
+    expect(epochList([1, 2, 3, 8, 10, 11])).toBe('epochs 1\u20133, 8, 10\u201311');
+    const scattered = [1, 2, 3, 5, 7, 9, 11, 13, 40, 41, 3000];
+    expect(epochList(scattered)).toBe('11 epochs (1\u20133, 5, 7, 9, 11, \u2026, 3000)');
+    // a long run whose early epochs and a few late spikes lie above the top: the chart keeps its width
+    const h = history(3280, 9000);
+    for (const e of [2, 4, 6, 8, 10, 12, 14, 16, 100, 900, 2000]) h[e - 1].train.loss = h[e - 1].validation.loss = 9000;
+    const svg = await chartSvg(lossCurvesSpec(h));
+    const cut = texts(svg, 'title-subtitle').find((t) => t.endsWith('above the top, cut off'))!;
+    expect(cut.length).toBeLessThan(80);
+    const width = Number(/<svg[^>]* width="([\d.]+)"/.exec(svg)![1]);
+    expect(width).toBeLessThan(1400);
   });
 
   it('draws a single epoch as points, and an empty history as a message', async () => {
