@@ -269,7 +269,9 @@ describe('interrupted training (compiled CLI; seeded random stop times)', () => 
     expect(readRun(NATIVE.reference).history.map((h) => h.engine)).toEqual(Array(EPOCHS).fill('native'));
     const tally = await stopChains(NATIVE, 3);
     expect(tally.stops).toBeGreaterThanOrEqual(8);
-    expect(tally.aimedMidEpoch).toBeGreaterThanOrEqual(2);
+    // at least 3 runs saved and resumed from inside an epoch (6 in every run so far), and every Ctrl-C
+    // aimed ≥ 4 steps before an epoch's end among them
+    expect(tally.midEpoch).toBeGreaterThanOrEqual(3);
     expect(tally.midEpoch).toBeGreaterThanOrEqual(tally.aimedMidEpoch);
   });
 });
