@@ -5,7 +5,7 @@
  * complete epoch), and `vae train --resume` to the end must give weights, Adam state and history
  * bit for bit equal to an uninterrupted run with the same seed. On tfjs-wasm 21 stops in all, on MNIST
  * 512 images (about 30 processes; ~1.5 min on 2 idle cores); on the native engine 9 more, with an
- * IWAE-50 784-400-20 model whose steps (~15–30 ms) are long enough for a Ctrl-C to land inside an
+ * IWAE-50 784-400-20 model whose steps (~20–90 ms here) are long enough for a Ctrl-C to land inside an
  * epoch, and a signal that arrives during a native call is held until the call returns (pool.c).
  *
  * SIGKILL lands at a random time (from the start of the process or of training). Ctrl-C lands at a
@@ -53,7 +53,7 @@ const setup = (backend: Setup['backend'], model: string[]): Setup => ({
   referenceTrainingMs: 0,
 });
 // wasm: a tiny model, ~25 ms a step. native: that model trains in a fraction of a second there, so
-// stops would mostly land after an epoch's end; 784-400-20 with IWAE-50 takes ~15–30 ms a step
+// stops would mostly land after an epoch's end; 784-400-20 with IWAE-50 takes ~20–90 ms a step here
 const WASM = setup('wasm', ['--hidden', '32', '--latent', '2']);
 const NATIVE = setup('native', ['--objective', 'iwae', '--k', '50']);
 const RESUME = (s: Setup, dir: string): string[] => ['train', '--backend', s.backend, '--resume', dir, '--epochs', String(EPOCHS)];
