@@ -40,14 +40,14 @@ async function launch(): Promise<BrowserContext> {
 }
 
 /** Opens the page and collects console errors and uncaught exceptions into `problems`. */
-async function open(ctx: BrowserContext, query = ''): Promise<Page> {
+async function open(ctx: BrowserContext, query = '', url = server.url): Promise<Page> {
   const p = await ctx.newPage();
   p.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
   });
   p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   p.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  await p.goto(`${server.url}${query}`);
+  await p.goto(`${url}${query}`);
   await p.waitForSelector('body[data-active-run]');
   return p;
 }
@@ -132,6 +132,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('explorer in headless Chromium
       expect(await page.isVisible(`section[data-widget="${w}"] .notice`), w).toBe(false);
       expect((await page.textContent(`section[data-widget="${w}"] p.explanation`))!.length, w).toBeGreaterThan(100);
     }
+    // the evolution's explanation names this run's likelihood floor (σ² = 1 on 3×32×32)
+    expect(await page.textContent('section[data-widget="evolution"] p.explanation')).toContain('½·d·log 2π ≈ 2822.98 for 3×32×32 images');
     // the model-driven widgets drew their images (a canvas starts transparent)
     for (const sel of ['canvas[data-role="reconstruction"]', 'canvas[data-role="decoded"]', 'canvas.sample']) {
       const px = await pixels(page, sel);
@@ -530,6 +532,70 @@ describe.skipIf(!haveChromium && !process.env.CI)('explorer in headless Chromium
     expect(files.filter((f) => f.startsWith('/assets/tfjs-webgl-'))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('.wasm'))).toEqual([]);
     await p.close();
+  });
+
+  it('a long run (300 epochs, the first far above the rest): the loss chart cuts its axis and names the epochs cut off; playing steps through at most 100 frames', async () => {
+    // run-a's model with a made-up 300-epoch history and no latent grid (as an MNIST run has)
+    const long = path.join(tmp, 'run-long');
+    fs.cpSync(path.join(tmp, 'run-a'), long, { recursive: true });
+    fs.rmSync(path.join(long, 'latent-grid.json'), { force: true });
+    const run = JSON.parse(fs.readFileSync(path.join(long, 'run.json'), 'utf8'));
+    const base = run.history.at(-1).validation.loss as number;
+    // −ELBO: +3000 nats at epoch 1, falling fast, then a slow 10-nat drift; with the axis spanning
+    // every value, epochs 31–300 would be a flat line at the bottom
+    const loss = (e: number): number => base + 3000 * Math.exp(-(e - 1) / 3) + 10 * (1 - e / 300);
+    const part = (v: number) => ({ loss: v, reconstruction: v - 20, kl: 20 });
+    run.history = Array.from({ length: 300 }, (_, k) => ({
+      ...run.history.at(-1), epoch: k + 1, train: part(loss(k + 1)), validation: part(loss(k + 1) + 2),
+    }));
+    run.epochsDone = 300;
+    run.bestEpoch = 300;
+    fs.writeFileSync(path.join(long, 'run.json'), JSON.stringify(run));
+    const longServer = await serveExplorer({ runs: [long], port: 0, webRoot: path.join(tmp, 'web') });
+    const p = await open(context, '', longServer.url);
+    try {
+      const evo = 'section[data-widget="evolution"]';
+      await p.waitForSelector(`${evo}[data-ready="run-long"]`);
+      const chart = await p.$eval(`${evo} svg.chart`, (svg) => {
+        const paths = Array.from(svg.querySelectorAll('path.series'));
+        const clip = paths[0].getAttribute('clip-path') ?? '';
+        return {
+          note: svg.querySelector('.cut-note')?.textContent ?? null,
+          description: svg.getAttribute('aria-description') ?? '',
+          clipped: paths.map((q) => q.getAttribute('clip-path')),
+          clipExists: svg.querySelector(clip.replace(/^url\((.*)\)$/, '$1')) instanceof SVGClipPathElement,
+          areaHeight: Number(svg.querySelector('.plot-area')!.getAttribute('height')), // in the path's units
+          validation: paths[1].getAttribute('d') ?? '',
+        };
+      });
+      const cut = /^epochs 1–(\d+) above the top, cut off$/.exec(chart.note ?? '');
+      expect(cut, String(chart.note)).not.toBeNull();
+      expect(Number(cut![1])).toBeGreaterThanOrEqual(10);
+      expect(Number(cut![1])).toBeLessThanOrEqual(30);
+      expect(chart.description).toMatch(/the y axis is cut at [\d.]+: epochs 1–\d+ above the top, cut off/);
+      expect(chart.clipped[0]).toMatch(/^url\(#chart-clip-\d+\)$/);
+      expect(chart.clipped[1]).toBe(chart.clipped[0]);
+      expect(chart.clipExists).toBe(true);
+      // the epochs after the first tenth fill most of the plot's height, not a line at its bottom
+      const ys = [...chart.validation.matchAll(/[ML]([-\d.e]+),([-\d.e]+)/g)].map((m) => Number(m[2]));
+      expect(ys).toHaveLength(300);
+      const tail = ys.slice(30);
+      expect((Math.max(...tail) - Math.min(...tail)) / chart.areaHeight).toBeGreaterThan(0.4);
+      // it plays on load, stepping 4 epochs a frame: 300 epochs in 76 frames
+      expect(await p.getAttribute(`${evo} input[data-role="scrubber"]`, 'max')).toBe('299');
+      const seen = await p.$eval(evo, (w) => new Promise<number[]>((resolve) => {
+        const epochs: number[] = [];
+        const watch = new MutationObserver(() => epochs.push(Number(w.getAttribute('data-epoch'))));
+        watch.observe(w, { attributes: true, attributeFilter: ['data-epoch'] });
+        setTimeout(() => { watch.disconnect(); resolve(epochs); }, 2000);
+      }));
+      const steps = seen.slice(1).map((e, i) => e - seen[i]).filter((d) => d > 0); // a loop back to epoch 1 is not a step
+      expect(steps.length, `epochs shown: ${seen.join(', ')}`).toBeGreaterThanOrEqual(2);
+      expect(new Set(steps.filter((_, i) => seen[i + 1] !== 300))).toEqual(new Set([4]));
+    } finally {
+      await p.close();
+      await longServer.close();
+    }
   });
 
   it('the browser console has no errors', () => {

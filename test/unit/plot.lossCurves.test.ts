@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { chartSvg, svgToPng } from '../../src/plot/render.js';
-import { BEST_COLOR, TRAIN_COLOR, VALIDATION_COLOR, bestValidationEpoch, epochList, lossCurvesSpec, yRange } from '../../src/plot/lossCurves.js';
+import { BEST_COLOR, TRAIN_COLOR, VALIDATION_COLOR, bestValidationEpoch, lossCurvesSpec } from '../../src/plot/lossCurves.js';
+import { epochList, yRange } from '../../src/plot/axisCut.js';
 import { likelihoodNote } from '../../src/cli/pictures.js';
 import type { EpochRecord } from '../../src/train/history.js';
 import { SEED000_CONV } from '../../src/models/config.js';

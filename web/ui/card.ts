@@ -5,6 +5,8 @@ export interface Card {
   body: HTMLElement;
   /** Shows a short notice instead of the body (e.g. "needs a 2-D faces run"); null hides it. */
   notice(msg: string | null): void;
+  /** Replaces the explanation (for one that depends on the run). */
+  explain(text: string): void;
 }
 
 export function card(name: string, title: string, explanation: string): Card {
@@ -29,6 +31,9 @@ export function card(name: string, title: string, explanation: string): Card {
       note.hidden = msg === null;
       note.textContent = msg ?? '';
       body.hidden = msg !== null;
+    },
+    explain(text) {
+      p.textContent = text;
     },
   };
 }

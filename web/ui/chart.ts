@@ -2,8 +2,12 @@
  * A line chart of loss curves over epochs (d3 scales, axes and line paths), with an optional
  * marker at one epoch. Pointer handling is the chart's own: the curve nearest the pointer (within
  * a few pixels) is the one hovered or clicked, so no curve's hit area hides another's; a drag
- * along the chart scrubs through the epochs when the chart has an `onScrub`.
+ * along the chart scrubs through the epochs when the chart has an `onScrub`. When the first epochs'
+ * losses lie far above the rest (a long run), the y axis is cut at the top as in the CLI's charts
+ * (`yRange` of src/plot/axisCut.ts): the curves are clipped there and a line above the plot names
+ * the epochs cut off.
  */
+import { epochList, yRange } from '../../src/plot/axisCut.js';
 import { svgPoint } from './drag.js';
 import { MARGIN } from './plot.js';
 import { axisBottom, axisLeft, describe, linear, linePath, svgEl, type Scale } from './svg.js';
@@ -49,6 +53,12 @@ export interface ChartOptions {
   onHover?(key: string | null): void;
 }
 
+/** Height of the line above the plot that names the epochs cut off the top. */
+const CUT_NOTE_PX = 16;
+
+/** Numbers the charts' clip paths (their ids must be unique in the page). */
+let clipIds = 0;
+
 /** Pixels from the pointer within which a curve counts as under it. */
 const HIT_PX = 7;
 
@@ -87,24 +97,42 @@ export function lossChart(series: Series[], o: ChartOptions): Chart {
   const vs = all.map(([, v]) => v);
   const x0 = o.xDomain?.[0] ?? Math.min(0, ...xs);
   const x1 = o.xDomain?.[1] ?? Math.max(1, ...xs);
+  const range = yRange(all.map(([epoch, value]) => ({ epoch, value })));
+  const cut = range !== undefined && range.cutEpochs.length > 0 ? range : null;
   let y0 = vs.length ? Math.min(...vs) : 0;
   let y1 = vs.length ? Math.max(...vs) : 1;
-  const pad = (y1 - y0) * 0.06 || Math.abs(y0) * 0.01 || 1;
-  y0 -= pad;
-  y1 += pad;
+  if (cut) {
+    // the early epochs would flatten the rest into a line at the bottom: cut the axis above the tail
+    [y0, y1] = cut.domain;
+  } else {
+    const pad = (y1 - y0) * 0.06 || Math.abs(y0) * 0.01 || 1;
+    y0 -= pad;
+    y1 += pad;
+  }
+  const top = MARGIN.top + (cut ? CUT_NOTE_PX : 0);
+  const bottom = o.height - MARGIN.bottom;
   const x = linear([x0, x1], [left, o.width - MARGIN.right]);
-  const y = linear([y0, y1], [o.height - MARGIN.bottom, MARGIN.top]);
-  describe(svg, o.name ?? 'loss curves', `${series.map((s) => s.label).join(', ')}; −ELBO in nats per epoch ${x0}–${x1}`);
-  svgEl('rect', { x: left, y: MARGIN.top, width: o.width - MARGIN.right - left, height: o.height - MARGIN.bottom - MARGIN.top, class: 'plot-area' }, svg);
+  const y = linear([y0, y1], [bottom, top]);
+  const cutText = cut ? `${epochList(cut.cutEpochs)} above the top, cut off` : '';
+  describe(svg, o.name ?? 'loss curves', `${series.map((s) => s.label).join(', ')}; −ELBO in nats per epoch ${x0}–${x1}${cut ? `; the y axis is cut at ${y1.toFixed(1)}: ${cutText}` : ''}`);
+  svgEl('rect', { x: left, y: top, width: o.width - MARGIN.right - left, height: bottom - top, class: 'plot-area' }, svg);
+  let clip: string | undefined;
+  if (cut) {
+    clip = `chart-clip-${++clipIds}`;
+    const defs = svgEl('defs', {}, svg);
+    svgEl('rect', { x: left, y: top, width: o.width - MARGIN.right - left, height: bottom - top }, svgEl('clipPath', { id: clip }, defs));
+    svgEl('text', { x: left, y: top - 5, class: 'cut-note' }, svg).textContent = cutText;
+  }
   // whole epochs only, at most 8 ticks
-  axisBottom(svg, x, o.height - MARGIN.bottom, { label: o.xLabel ?? 'epoch', count: Math.min(8, Math.max(1, x1 - x0)), format: (v) => (Number.isInteger(v) ? String(v) : '') });
+  axisBottom(svg, x, bottom, { label: o.xLabel ?? 'epoch', count: Math.min(8, Math.max(1, x1 - x0)), format: (v) => (Number.isInteger(v) ? String(v) : '') });
   axisLeft(svg, y, left, { label: o.yLabel, count: 4 });
-  const marker = svgEl('line', { class: 'marker', y1: MARGIN.top, y2: o.height - MARGIN.bottom, visibility: 'hidden' }, svg);
+  const marker = svgEl('line', { class: 'marker', y1: top, y2: bottom, visibility: 'hidden' }, svg);
   const pixelsOf = series.map((s) => s.values.map(([e, v]) => [x(e), y(v)] as const));
   const paths = series.map((s, i) => {
     const path = svgEl('path', {
       d: linePath(pixelsOf[i]), stroke: s.colour, 'stroke-width': s.width ?? 1.8, 'stroke-dasharray': s.dash,
       class: `series ${s.className ?? ''}`.trim(), 'data-key': s.key ?? s.label,
+      'clip-path': clip ? `url(#${clip})` : undefined,
     }, svg);
     svgEl('title', {}, path).textContent = s.label;
     return path;
@@ -112,14 +140,14 @@ export function lossChart(series: Series[], o: ChartOptions): Chart {
   if (o.legend !== false) {
     const g = svgEl('g', { class: 'legend' }, svg);
     series.forEach((s, i) => {
-      const ly = MARGIN.top + 12 + i * 15;
+      const ly = top + 12 + i * 15;
       const lx = o.width - MARGIN.right - 130;
       svgEl('line', { x1: lx, x2: lx + 18, y1: ly - 4, y2: ly - 4, stroke: s.colour, 'stroke-width': s.width ?? 1.8, 'stroke-dasharray': s.dash }, g);
       svgEl('text', { x: lx + 24, y: ly }, g).textContent = s.label;
     });
   }
   // the name of the hovered curve, drawn in the chart's top-left corner
-  const tip = svgEl('text', { x: left + 6, y: MARGIN.top + 14, class: 'hover-name', visibility: 'hidden' }, svg);
+  const tip = svgEl('text', { x: left + 6, y: top + 14, class: 'hover-name', visibility: 'hidden' }, svg);
 
   const interactive = Boolean(o.onScrub || o.onHover || series.some((s) => s.onClick));
   let hovered: string | null = null;

@@ -2,6 +2,8 @@
  * Play / pause and a scrubber over a list of frames (epochs), shared by the evolution and the
  * model comparison: it loops, pauses on a press, and stops when the slider (or the chart, through
  * `show`) is moved. The button keeps one width whatever its label, so the slider never jumps.
+ * Playing shows at most `maxPlayFrames` frames per loop (a 3,280-epoch run steps by 34 epochs, so a
+ * loop lasts under a minute); the slider still reaches every frame.
  */
 import { el } from './card.js';
 
@@ -24,6 +26,8 @@ export interface PlayerOptions {
   name: string;
   /** Milliseconds per frame. */
   frameMs?: number;
+  /** Most frames one loop of playing shows (default 100): longer lists are stepped through, ending on the last frame. */
+  maxPlayFrames?: number;
   /** Extra frames to hold the last one before looping. */
   holdFrames?: number;
   /** Draws frame i. */
@@ -71,6 +75,7 @@ export function player(o: PlayerOptions): Player {
     let i = Number(slider.value);
     if (i >= count - 1) i = -1; // at the end: start again
     hold = 0;
+    const stride = Math.max(1, Math.ceil((count - 1) / ((o.maxPlayFrames ?? 100) - 1)));
     play.textContent = PAUSE;
     play.setAttribute('aria-pressed', 'true');
     const step = (): void => {
@@ -80,7 +85,7 @@ export function player(o: PlayerOptions): Player {
         hold = 0;
         i = -1;
       }
-      i++;
+      i = i < 0 ? 0 : Math.min(count - 1, i + stride);
       draw(i);
     };
     step();
