@@ -56,3 +56,13 @@ export function epochList(epochs: readonly number[]): string {
   if (ranges.length <= MAX_EPOCH_RANGES) return `epochs ${ranges.join(', ')}`;
   return `${epochs.length} epochs (${ranges.slice(0, MAX_EPOCH_RANGES - 1).join(', ')}, \u2026, ${ranges[ranges.length - 1]})`;
 }
+
+/**
+ * The line that names what a cut axis leaves out: "epochs 1–66, 68–70 above the top, cut off"; for
+ * points between epochs (a live chart's minibatches) "values up to epoch 0.31 above the top, cut off".
+ */
+export function cutNote(cutEpochs: readonly number[]): string {
+  if (cutEpochs.every(Number.isInteger)) return `${epochList(cutEpochs)} above the top, cut off`;
+  const last = Math.max(...cutEpochs);
+  return `values up to epoch ${Number(last.toPrecision(2))} above the top, cut off`;
+}

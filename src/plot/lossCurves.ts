@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from '../train/history.js';
-import { epochList, yRange } from './axisCut.js';
+import { cutNote, yRange } from './axisCut.js';
 import { CHART_CONFIG } from './theme.js';
 
 export const TRAIN_COLOR = '#1f6fd1';
@@ -125,7 +125,7 @@ export function lossCurvesSpec(history: readonly EpochRecord[], opts: LossCurves
     }
     return {
       title: cut
-        ? { text: title, subtitle: `${epochList(range!.cutEpochs)} above the top, cut off`, subtitleColor: '#9a3412', fontSize: 14, anchor: 'middle', frame: 'group' }
+        ? { text: title, subtitle: cutNote(range!.cutEpochs), subtitleColor: '#9a3412', fontSize: 14, anchor: 'middle', frame: 'group' }
         // when another panel has a note, this one gets one too: it keeps the titles level
         : anyCut
           ? { text: title, subtitle: 'all epochs shown', subtitleColor: '#57606a', fontSize: 14, anchor: 'middle', frame: 'group' }

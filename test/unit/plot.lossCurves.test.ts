@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { chartSvg, svgToPng } from '../../src/plot/render.js';
 import { BEST_COLOR, TRAIN_COLOR, VALIDATION_COLOR, bestValidationEpoch, lossCurvesSpec } from '../../src/plot/lossCurves.js';
-import { epochList, yRange } from '../../src/plot/axisCut.js';
+import { cutNote, epochList, yRange } from '../../src/plot/axisCut.js';
 import { likelihoodNote } from '../../src/cli/pictures.js';
 import type { EpochRecord } from '../../src/train/history.js';
 import { SEED000_CONV } from '../../src/models/config.js';
@@ -147,6 +147,10 @@ describe('lossCurvesSpec rendered by vega', () => {
     expect(epochList([1, 2, 3, 8, 10, 11])).toBe('epochs 1\u20133, 8, 10\u201311');
     const scattered = [1, 2, 3, 5, 7, 9, 11, 13, 40, 41, 3000];
     expect(epochList(scattered)).toBe('11 epochs (1\u20133, 5, 7, 9, 11, \u2026, 3000)');
+    expect(cutNote([1, 2, 3, 8])).toBe('epochs 1\u20133, 8 above the top, cut off');
+    // points between epochs (the explorer's live minibatch curve): named by the last one cut
+    expect(cutNote([0.015625, 0.03125, 0.3125, 1])).toBe('values up to epoch 1 above the top, cut off');
+    expect(cutNote([0.015625, 0.03125, 0.3125])).toBe('values up to epoch 0.31 above the top, cut off');
     // a long run whose early epochs and a few late spikes lie above the top: the chart keeps its width
     const h = history(3280, 9000);
     for (const e of [2, 4, 6, 8, 10, 12, 14, 16, 100, 900, 2000]) h[e - 1].train.loss = h[e - 1].validation.loss = 9000;

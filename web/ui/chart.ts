@@ -7,7 +7,7 @@
  * (`yRange` of src/plot/axisCut.ts): the curves are clipped there and a line above the plot names
  * the epochs cut off.
  */
-import { epochList, yRange } from '../../src/plot/axisCut.js';
+import { cutNote, yRange } from '../../src/plot/axisCut.js';
 import { svgPoint } from './drag.js';
 import { MARGIN } from './plot.js';
 import { axisBottom, axisLeft, describe, linear, linePath, svgEl, type Scale } from './svg.js';
@@ -29,6 +29,8 @@ export interface Series {
 
 export interface Chart {
   svg: SVGSVGElement;
+  /** The layer of the curves, clipped to the plot area when the axis is cut: add marks in data coordinates here. */
+  plot: SVGGElement;
   x: Scale;
   y: Scale;
   /** Moves the vertical marker to an epoch (null hides it). */
@@ -113,7 +115,7 @@ export function lossChart(series: Series[], o: ChartOptions): Chart {
   const bottom = o.height - MARGIN.bottom;
   const x = linear([x0, x1], [left, o.width - MARGIN.right]);
   const y = linear([y0, y1], [bottom, top]);
-  const cutText = cut ? `${epochList(cut.cutEpochs)} above the top, cut off` : '';
+  const cutText = cut ? cutNote(cut.cutEpochs) : '';
   describe(svg, o.name ?? 'loss curves', `${series.map((s) => s.label).join(', ')}; −ELBO in nats per epoch ${x0}–${x1}${cut ? `; the y axis is cut at ${y1.toFixed(1)}: ${cutText}` : ''}`);
   svgEl('rect', { x: left, y: top, width: o.width - MARGIN.right - left, height: bottom - top, class: 'plot-area' }, svg);
   let clip: string | undefined;
@@ -127,13 +129,13 @@ export function lossChart(series: Series[], o: ChartOptions): Chart {
   axisBottom(svg, x, bottom, { label: o.xLabel ?? 'epoch', count: Math.min(8, Math.max(1, x1 - x0)), format: (v) => (Number.isInteger(v) ? String(v) : '') });
   axisLeft(svg, y, left, { label: o.yLabel, count: 4 });
   const marker = svgEl('line', { class: 'marker', y1: top, y2: bottom, visibility: 'hidden' }, svg);
+  const plot = svgEl('g', { class: 'plot-layer', 'clip-path': clip ? `url(#${clip})` : undefined }, svg);
   const pixelsOf = series.map((s) => s.values.map(([e, v]) => [x(e), y(v)] as const));
   const paths = series.map((s, i) => {
     const path = svgEl('path', {
       d: linePath(pixelsOf[i]), stroke: s.colour, 'stroke-width': s.width ?? 1.8, 'stroke-dasharray': s.dash,
       class: `series ${s.className ?? ''}`.trim(), 'data-key': s.key ?? s.label,
-      'clip-path': clip ? `url(#${clip})` : undefined,
-    }, svg);
+    }, plot);
     svgEl('title', {}, path).textContent = s.label;
     return path;
   });
@@ -206,7 +208,7 @@ export function lossChart(series: Series[], o: ChartOptions): Chart {
   }
 
   return {
-    svg, x, y,
+    svg, plot, x, y,
     mark(epoch) {
       if (epoch === null) {
         marker.setAttribute('visibility', 'hidden');

@@ -219,7 +219,7 @@ export function training(app: App): Widget {
     ], { width: 470, height: 240, yLabel: '−ELBO (nats)', xDomain: [0, s.options.epochs], name: 'live training loss' });
     // epoch means as dots too (one epoch is one point, which a line alone would not show)
     for (const [cls, colour, pick] of [['train', '#2b6cb0', (h: EpochRecord) => h.train.loss], ['validation', '#dd6b20', (h: EpochRecord) => h.validation.loss]] as const) {
-      for (const h of s.history) svgEl('circle', { cx: chart.x(h.epoch), cy: chart.y(pick(h)), r: 3.2, fill: colour, class: `epoch-dot ${cls}` }, chart.svg);
+      for (const h of s.history) svgEl('circle', { cx: chart.x(h.epoch), cy: chart.y(pick(h)), r: 3.2, fill: colour, class: `epoch-dot ${cls}` }, chart.plot);
     }
     chartBox.replaceChildren(chart.svg);
     chartBox.dataset.steps = String(s.steps.length);
