@@ -2,19 +2,9 @@
 import * as path from 'node:path';
 import { loadRunModel, readRun } from '../train/run.js';
 import { sampleImages } from '../analysis/generate.js';
-import type { ModelConfig } from '../models/config.js';
+import { likelihoodNote } from '../models/config.js';
 import { lossCurvesSpec } from '../plot/lossCurves.js';
 import { writeGridPng } from './common.js';
-
-/** The line under the loss curves that says which likelihood the losses come from. */
-export function likelihoodNote(model: ModelConfig): string {
-  if (model.likelihood.kind !== 'gaussian') return 'Bernoulli likelihood (from logits)';
-  const d = model.height * model.width * model.channels;
-  const sigma2 = model.likelihood.sigma2;
-  const constant = 0.5 * d * Math.log(2 * Math.PI * sigma2);
-  const term = sigma2 === 1 ? '½·d·log 2π' : `½·d·log(2π·${sigma2})`;
-  return `Gaussian likelihood (σ² = ${sigma2}): losses include the constant ${term} = ${constant.toFixed(2)} nats (d = ${d})`;
-}
 
 /** The loss curves of a run as SVG or PNG (by the extension of each file), written atomically. */
 export async function writeCurves(runDir: string, ...files: string[]): Promise<void> {

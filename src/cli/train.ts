@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { loadDataset, parseDatasetName, type DatasetSpec } from '../data/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { FITS, type Fit } from '../data/image.js';
-import { LIKELIHOOD_KINDS, PRESETS, describeModel, fitModelToData, type Activation, type LikelihoodConfig } from '../models/config.js';
+import { LIKELIHOOD_KINDS, PRESETS, describeModel, fitModelToData, likelihoodNote, type Activation, type LikelihoodConfig } from '../models/config.js';
 import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../train/trainer.js';
 import { trainRun } from '../train/trainRun.js';
 import { collapseWarning } from '../train/collapse.js';
@@ -196,13 +196,7 @@ export async function runTraining(o: TrainCliOptions): Promise<RunJson> {
       log(`data: ${data.name}, ${data.train.count} train / ${data.validation.count} validation ${spec.name === 'csv' ? `rows of ${data.width} features` : `images of ${data.channels}x${data.height}x${data.width}`}` +
         `${spec.fit ? ` (fit: ${spec.fit})` : ''}` +
         `${run.training.binarize !== 'none' ? `, binarised: ${run.training.binarize}` : ''}`);
-      if (run.model.likelihood.kind === 'gaussian') {
-        log(`likelihood: Gaussian, sigma^2 = ${run.model.likelihood.sigma2}; losses include the constant ½·d·log 2π per image`);
-      } else if (run.model.likelihood.kind === 'gaussian-learned') {
-        log('likelihood: Gaussian with the optimal variance per image (σ-VAE: σ² = the image\'s MSE, log σ ≥ −6); losses include ½·d·(log 2π + 1)');
-      } else if (run.model.likelihood.kind === 'continuous-bernoulli') {
-        log('likelihood: continuous Bernoulli (a density on [0,1]: log-likelihoods can be positive, losses negative)');
-      }
+      log(likelihoodNote(run.model));
       log(`training ${plan.dir}: epochs ${startEpoch}..${run.training.epochs}, batch ${run.training.batchSize}, Adam lr ${run.training.learningRate}, seed ${run.training.seed}`);
       const t = run.training;
       const extras = [t.beta !== 1 ? `beta ${t.beta}` : '', t.warmup ? `KL warm-up over ${t.warmup} epochs` : '', t.freeBits ? `free bits ${t.freeBits} nats per dimension` : '',

@@ -146,6 +146,33 @@ export function validateModelConfig(c: unknown): ModelConfig {
   return c as ModelConfig;
 }
 
+/**
+ * What a run's losses owe to its likelihood, in one line of at most ~115 characters (a line under
+ * `vae plot`'s curves, whose width it must not set; `vae train`'s start; the explorer's evolution
+ * view): the Gaussian's constant ½·d·log(2πσ²), which even a perfect reconstruction costs (most of
+ * a faces run's loss), or why there is no such floor.
+ */
+export function likelihoodNote(model: Pick<ModelConfig, 'height' | 'width' | 'channels' | 'likelihood'>): string {
+  const lik = model.likelihood;
+  const d = model.height * model.width * model.channels;
+  const dims = `d = ${model.channels}×${model.height}×${model.width} = ${d}`;
+  switch (lik.kind) {
+    case 'gaussian': {
+      const term = lik.sigma2 === 1 ? '½·d·log 2π' : `½·d·log(2π·${lik.sigma2})`;
+      const constant = 0.5 * d * Math.log(2 * Math.PI * lik.sigma2);
+      return `Gaussian likelihood (σ² = ${lik.sigma2}): losses include its constant ${term} = ${constant.toFixed(2)} nats (${dims})`;
+    }
+    case 'bernoulli':
+      return 'Bernoulli likelihood (from logits): no constant; a perfect reconstruction of binary pixels costs 0 nats';
+    case 'gaussian-learned': {
+      const constant = 0.5 * d * (Math.log(2 * Math.PI) + 1);
+      return `σ-VAE Gaussian (σ² = each image's MSE): losses include ½·d·(log 2π + 1) = ${constant.toFixed(2)} nats + ½·d·log σ², can be < 0`;
+    }
+    case 'continuous-bernoulli':
+      return 'continuous Bernoulli likelihood (from logits): a density on [0, 1], so log-likelihoods can be > 0, losses negative';
+  }
+}
+
 /** Human-readable one-line description, e.g. for the start of `vae train`. */
 export function describeModel(c: ModelConfig): string {
   const names = { bernoulli: 'Bernoulli', 'gaussian-learned': 'Gaussian(optimal sigma^2 per image)', 'continuous-bernoulli': 'continuous Bernoulli' };

@@ -133,7 +133,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('explorer in headless Chromium
       expect((await page.textContent(`section[data-widget="${w}"] p.explanation`))!.length, w).toBeGreaterThan(100);
     }
     // the evolution's explanation names this run's likelihood floor (σ² = 1 on 3×32×32)
-    expect(await page.textContent('section[data-widget="evolution"] p.explanation')).toContain('½·d·log 2π ≈ 2822.98 for 3×32×32 images');
+    expect(await page.textContent('section[data-widget="evolution"] p.explanation')).toContain('½·d·log 2π = 2822.98 nats (d = 3×32×32 = 3072)');
     // the model-driven widgets drew their images (a canvas starts transparent)
     for (const sel of ['canvas[data-role="reconstruction"]', 'canvas[data-role="decoded"]', 'canvas.sample']) {
       const px = await pixels(page, sel);

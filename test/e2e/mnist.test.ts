@@ -185,7 +185,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('MNIST views in headless Chrom
     }
     // the evolution's explanation follows the run's likelihood: no Gaussian constant for a Bernoulli run
     const evolutionText = await page.textContent('section[data-widget="evolution"] p.explanation');
-    expect(evolutionText).toContain('the Bernoulli likelihood has no constant');
+    expect(evolutionText).toContain('Bernoulli likelihood (from logits): no constant');
     expect(evolutionText).not.toContain('Gaussian');
     for (const w of FACES_ONLY) {
       expect(await noticeShown(page, w), w).toBe(true);
@@ -287,7 +287,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('MNIST views in headless Chrom
     }
     for (const w of ['dataset-explanation', 'dataset-visualization']) expect(await noticeShown(page, w), w).toBe(false);
     await page.waitForSelector('section[data-widget="evolution"][data-ready="faces-mlp"]');
-    expect(await page.textContent('section[data-widget="evolution"] p.explanation')).toContain('Gaussian likelihood keeps its constant ½·d·log 2π ≈ 2822.98 for 3×32×32 images');
+    expect(await page.textContent('section[data-widget="evolution"] p.explanation')).toContain('Gaussian likelihood (σ² = 1): losses include its constant ½·d·log 2π = 2822.98 nats (d = 3×32×32 = 3072)');
     await switchTo(page, 'mnist-2d');
     for (const w of MNIST_VIEWS) expect(await noticeShown(page, w), w).toBe(false);
   });

@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { chartSvg, svgToPng } from '../../src/plot/render.js';
 import { BEST_COLOR, TRAIN_COLOR, VALIDATION_COLOR, bestValidationEpoch, lossCurvesSpec } from '../../src/plot/lossCurves.js';
 import { cutNote, epochList, yRange } from '../../src/plot/axisCut.js';
-import { likelihoodNote } from '../../src/cli/pictures.js';
 import type { EpochRecord } from '../../src/train/history.js';
-import { SEED000_CONV } from '../../src/models/config.js';
+import { LIKELIHOOD_KINDS, SEED000_CONV, likelihoodNote, type LikelihoodConfig } from '../../src/models/config.js';
 
 /** A plausible history: losses fall like a + b/e (no epoch far above the rest), KL rises; validation a little above train. */
 function history(n: number, first?: number): EpochRecord[] {
@@ -222,9 +221,20 @@ describe('helpers', () => {
     expect(yRange([])).toBeUndefined();
   });
 
-  it('likelihoodNote: the Gaussian constant ½·d·log 2π for 3x32x32 is 2822.98 nats', () => {
+  it('likelihoodNote: the Gaussian constant ½·d·log 2π for 3x32x32 is 2822.98 nats; each likelihood says what its losses include', () => {
     const faces = SEED000_CONV;
-    expect(likelihoodNote(faces)).toContain('2822.98 nats (d = 3072)');
-    expect(likelihoodNote({ ...faces, likelihood: { kind: 'bernoulli' } })).toMatch(/^Bernoulli/);
+    expect(likelihoodNote(faces)).toContain('½·d·log 2π = 2822.98 nats (d = 3×32×32 = 3072)');
+    // σ² = 0.5: ½·3072·log π = 1758.31
+    expect(likelihoodNote({ ...faces, likelihood: { kind: 'gaussian', sigma2: 0.5 } })).toContain('½·d·log(2π·0.5) = 1758.31 nats');
+    expect(likelihoodNote({ ...faces, likelihood: { kind: 'bernoulli' } })).toMatch(/^Bernoulli likelihood \(from logits\): no constant/);
+    // σ-VAE: ½·d·(log 2π + 1) = 2822.98 + 1536
+    expect(likelihoodNote({ ...faces, likelihood: { kind: 'gaussian-learned' } })).toContain('½·d·(log 2π + 1) = 4358.98 nats');
+    // the continuous Bernoulli is not the Bernoulli (the old line called every non-Gaussian likelihood "Bernoulli")
+    expect(likelihoodNote({ ...faces, likelihood: { kind: 'continuous-bernoulli' } })).toMatch(/^continuous Bernoulli likelihood .*losses negative$/);
+    // short enough not to widen the loss-curve chart it sits under (vega estimates text widths headless)
+    for (const kind of LIKELIHOOD_KINDS) {
+      const lik = kind === 'gaussian' ? { kind, sigma2: 0.1 } : { kind };
+      expect(likelihoodNote({ ...faces, likelihood: lik as LikelihoodConfig }).length, kind).toBeLessThanOrEqual(115);
+    }
   });
 });

@@ -13,34 +13,16 @@ import { player } from '../ui/player.js';
 import { zFrame, type Frame } from '../ui/plot.js';
 import { describe, svgEl } from '../ui/svg.js';
 import { getIndex, setParam } from '../urlState.js';
-import type { LikelihoodConfig } from '../../src/models/config.js';
+import { likelihoodNote, type ModelConfig } from '../../src/models/config.js';
 
 /** What the explanation needs of a run's model (a trained model's config or an ONNX run's). */
-type ImageModel = { channels: number; height: number; width: number; likelihood: LikelihoodConfig };
+type ImageModel = Pick<ModelConfig, 'height' | 'width' | 'channels' | 'likelihood'>;
 
-/** What the −ELBO's floor is under the run's likelihood (a Gaussian's constant is most of a faces run's loss). */
-export function likelihoodNote(model: ImageModel): string {
-  const lik = model.likelihood;
-  const shape = `${model.channels}×${model.height}×${model.width}`;
-  switch (lik.kind) {
-    case 'gaussian': {
-      const d = model.channels * model.height * model.width;
-      const constant = 0.5 * d * Math.log(2 * Math.PI * lik.sigma2);
-      const formula = lik.sigma2 === 1 ? '½·d·log 2π' : `½·d·log(2π·${lik.sigma2})`;
-      return `the Gaussian likelihood keeps its constant ${formula} ≈ ${constant.toFixed(2)} for ${shape} ${lik.mean === 'identity' ? 'inputs' : 'images'}, so a perfect reconstruction would still cost that much`;
-    }
-    case 'bernoulli':
-      return 'the Bernoulli likelihood has no constant: a perfect reconstruction of binary pixels would cost 0';
-    case 'gaussian-learned':
-      return 'the Gaussian likelihood fits σ² to each image (σ-VAE), so close reconstructions cost less and less, below 0 too';
-    case 'continuous-bernoulli':
-      return 'the continuous Bernoulli is a density on [0, 1], so close reconstructions can cost less than 0';
-  }
-}
-
+/** The explanation, with what the run's losses owe to its likelihood once a run is loaded. */
 export function explanation(model: ImageModel | null): string {
+  const note = model ? ` ${likelihoodNote(model).replace(/^[a-z]/, (c) => c.toUpperCase())}.` : '';
   return 'How the latent space took shape during training. The chart: the −ELBO per image on the training and ' +
-    `validation sets after every epoch (in nats${model ? `; ${likelihoodNote(model)}` : ''}). The plot beside it (below, on a narrow screen): ` +
+    `validation sets after every epoch, in nats.${note} The plot beside it (below, on a narrow screen): ` +
     'where the encoder put the 10×10 parameter grid after the selected epoch; epoch 0 ' +
     'is the untrained network. It plays in a loop; pause it, drag the slider, or drag along the chart. ' +
     'On a long run the chart cuts off the first epochs at its top, so the later ones stay readable, and says which.';
