@@ -10,32 +10,40 @@ export interface YRange {
   cutEpochs: number[];
 }
 
+type Point = { epoch: number; value: number | null };
+
 /**
- * The y range of one panel. Normally the extent of the values (vega-lite then rounds it to nice
- * ticks). When the early epochs dominate — the highest value lies more than three times the tail's range
- * above the tail (the epochs after the first tenth) — the top is cut at the tail's maximum plus
- * half its range (the bottom 4% of the range below the lowest value), and the epochs above it are
- * listed.
+ * The y range of one chart of one or more series (train and validation, or several runs). Normally
+ * the extent of the values (vega-lite then rounds it to nice ticks). When the early epochs
+ * dominate — the highest value lies more than three times the tail's range above the tail — the
+ * top is cut at the tail's maximum plus half its range (the bottom 4% of the range below the
+ * lowest value), and the epochs above it are listed. The tail is each series' points after its
+ * own first tenth of epochs (all of a series with fewer than 5), so a short run beside a long
+ * one keeps its curve in view.
  */
-export function yRange(rows: readonly { epoch: number; value: number | null }[]): YRange | undefined {
-  const finite = rows.filter((r): r is { epoch: number; value: number } => r.value !== null && Number.isFinite(r.value));
+export function yRange(series: readonly (readonly Point[])[]): YRange | undefined {
+  const finiteOf = (rows: readonly Point[]): { epoch: number; value: number }[] =>
+    rows.filter((r): r is { epoch: number; value: number } => r.value !== null && Number.isFinite(r.value));
+  const each = series.map(finiteOf);
+  const finite = each.flat();
   if (finite.length === 0) return undefined;
   const values = finite.map((r) => r.value);
   const lo = Math.min(...values);
   const hi = Math.max(...values);
-  const epochs = [...new Set(finite.map((r) => r.epoch))].sort((a, b) => a - b);
-  if (epochs.length >= 5) {
-    const skip = Math.max(1, Math.floor(epochs.length / 10));
-    const tail = finite.filter((r) => r.epoch > epochs[skip - 1]).map((r) => r.value);
-    const tLo = Math.min(...tail);
-    const tHi = Math.max(...tail);
-    const span = tHi - tLo;
-    if (span > 0 && hi > tHi + span * 3) {
-      const top = tHi + span * 0.5;
-      const cut = [...new Set(finite.filter((r) => r.value > top).map((r) => r.epoch))].sort((a, b) => a - b);
-      // the domain is not rounded to ticks here: leave a little room under the lowest point
-      return { domain: [Math.min(lo, tLo) - 0.04 * (top - Math.min(lo, tLo)), top], cutEpochs: cut };
-    }
+  const tail = each.flatMap((rows) => {
+    const epochs = [...new Set(rows.map((r) => r.epoch))].sort((a, b) => a - b);
+    if (epochs.length < 5) return rows.map((r) => r.value);
+    const after = epochs[Math.max(1, Math.floor(epochs.length / 10)) - 1];
+    return rows.filter((r) => r.epoch > after).map((r) => r.value);
+  });
+  const tLo = Math.min(...tail);
+  const tHi = Math.max(...tail);
+  const span = tHi - tLo;
+  if (span > 0 && hi > tHi + span * 3) {
+    const top = tHi + span * 0.5;
+    const cut = [...new Set(finite.filter((r) => r.value > top).map((r) => r.epoch))].sort((a, b) => a - b);
+    // the domain is not rounded to ticks here: leave a little room under the lowest point
+    return { domain: [Math.min(lo, tLo) - 0.04 * (top - Math.min(lo, tLo)), top], cutEpochs: cut };
   }
   return { domain: [lo, hi], cutEpochs: [] };
 }

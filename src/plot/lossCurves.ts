@@ -76,7 +76,7 @@ export function lossCurvesSpec(history: readonly EpochRecord[], opts: LossCurves
     { epoch: r.epoch, split: 'train', value: val(r.train?.[key]) },
     { epoch: r.epoch, split: 'validation', value: val(r.validation?.[key]) },
   ]));
-  const ranges = panelRows.map(yRange);
+  const ranges = panelRows.map((rows) => yRange(['train', 'validation'].map((split) => rows.filter((r) => r.split === split))));
   const anyCut = ranges.some((r) => r !== undefined && r.cutEpochs.length > 0);
   const panels = PANELS.map(({ key, title }, p) => {
     const rows = panelRows[p];

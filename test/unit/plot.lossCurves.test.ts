@@ -211,14 +211,32 @@ describe('helpers', () => {
   });
 
   it('yRange: the extent, or a cut at the tail when early values dominate', () => {
-    expect(yRange([{ epoch: 1, value: 3 }, { epoch: 2, value: 1 }, { epoch: 3, value: null }])).toEqual({ domain: [1, 3], cutEpochs: [] });
+    expect(yRange([[{ epoch: 1, value: 3 }, { epoch: 2, value: 1 }, { epoch: 3, value: null }]])).toEqual({ domain: [1, 3], cutEpochs: [] });
     const rows = [100, 10, 9, 8, 7, 6].map((value, i) => ({ epoch: i + 1, value }));
     // tail (epochs 2..6) spans 6..10: top at 10 + 2 = 12, bottom 4% of (12 − 6) under 6; epoch 1 (100) is cut
-    const r = yRange(rows)!;
+    const r = yRange([rows])!;
     expect(r.domain[0]).toBeCloseTo(6 - 0.24, 12);
     expect(r.domain[1]).toBe(12);
     expect(r.cutEpochs).toEqual([1]);
     expect(yRange([])).toBeUndefined();
+    expect(yRange([[], []])).toBeUndefined();
+  });
+
+  it('yRange over several series: each keeps its own tail in view (a 30-epoch run beside a 300-epoch one)', () => {
+    const long = Array.from({ length: 300 }, (_, i) => ({ epoch: i + 1, value: 90 + 100 / (i + 1) }));
+    const short = Array.from({ length: 30 }, (_, i) => ({ epoch: i + 1, value: 92 + 1000 * Math.exp(-i) }));
+    // the long run alone: its tail (epochs 31–300) spans 90.33–93.23, so the axis is cut at 94.7
+    const alone = yRange([long])!;
+    expect(alone.domain[1]).toBeCloseTo(93.226 + 0.5 * (93.226 - 90.333), 2);
+    expect(alone.cutEpochs).toEqual(Array.from({ length: 21 }, (_, i) => i + 1)); // 90 + 100/21 = 94.76 > 94.67
+    // with the short run, whose tail (epochs 4–30) reaches 141.8, the top rises above that (to
+    // 141.8 + half of 141.8 − 90.33): the short run stays in view, and only its first 3 epochs are cut
+    const both = yRange([long, short])!;
+    const shortTail = 92 + 1000 * Math.exp(-3);
+    expect(both.domain[1]).toBeCloseTo(shortTail + 0.5 * (shortTail - (90 + 100 / 300)), 9);
+    expect(both.cutEpochs).toEqual([1, 2, 3]);
+    // series with fewer than 5 epochs count whole: nothing of theirs is cut
+    expect(yRange([[{ epoch: 1, value: 500 }, { epoch: 2, value: 100 }], long])!.cutEpochs).toEqual([]);
   });
 
   it('likelihoodNote: the Gaussian constant ½·d·log 2π for 3x32x32 is 2822.98 nats; each likelihood says what its losses include', () => {

@@ -99,7 +99,7 @@ export function lossChart(series: Series[], o: ChartOptions): Chart {
   const vs = all.map(([, v]) => v);
   const x0 = o.xDomain?.[0] ?? Math.min(0, ...xs);
   const x1 = o.xDomain?.[1] ?? Math.max(1, ...xs);
-  const range = yRange(all.map(([epoch, value]) => ({ epoch, value })));
+  const range = yRange(series.map((s) => s.values.map(([epoch, value]) => ({ epoch, value }))));
   const cut = range !== undefined && range.cutEpochs.length > 0 ? range : null;
   let y0 = vs.length ? Math.min(...vs) : 0;
   let y1 = vs.length ? Math.max(...vs) : 1;
