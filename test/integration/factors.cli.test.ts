@@ -83,7 +83,7 @@ describe('vae plot', () => {
     const svg = fs.readFileSync(svgFile, 'utf8');
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('nats per example');
-    expect(svg).toContain('½·d·log 2π = 2822.98 nats (d = 3072)');
+    expect(svg).toContain('½·d·log 2π = 2822.98 nats (d = 3×32×32 = 3072)');
     const [, w, h] = /<svg[^>]* width="(\d+)" height="(\d+)"/.exec(svg)!.map(Number);
     const meta = await sharp(pngFile).metadata();
     expect([meta.width, meta.height]).toEqual([2 * w, 2 * h]);
