@@ -589,7 +589,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('explorer in headless Chromium
         const epochs: number[] = [];
         const watch = new MutationObserver(() => epochs.push(Number(w.getAttribute('data-epoch'))));
         watch.observe(w, { attributes: true, attributeFilter: ['data-epoch'] });
-        setTimeout(() => { watch.disconnect(); resolve(epochs); }, 2000);
+        setTimeout(() => { watch.disconnect(); resolve(epochs); }, 3000); // ~6 frames of 450 ms
       }));
       const steps = seen.slice(1).map((e, i) => e - seen[i]).filter((d) => d > 0); // a loop back to epoch 1 is not a step
       expect(steps.length, `epochs shown: ${seen.join(', ')}`).toBeGreaterThanOrEqual(2);
