@@ -4,7 +4,8 @@
  * images. Whatever the training, every model must satisfy NLL ≤ −L₅ ≤ −ELBO (Burda et al. 2015,
  * Theorem 1: the IWAE bound tightens with k); the bench exits 1 when it does not, and this test
  * reads its results.json and checks the same ordering independently, plus the printed table (also
- * with --table, which trains nothing).
+ * with --table, which trains nothing), and that scripts/quality-state.sh carries that state to a
+ * new folder whole.
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -66,6 +67,40 @@ describe.skipIf((!native.addon || !fs.existsSync(BENCH)) && !CI)('bench:quality,
       expect(table).not.toContain('$ node bin/vae.js');
       expect(table).toMatch(/\| VAE \(ELBO\), 784-200-200-50 tanh \| 1 \| /);
       expect(table).toContain('epochs trained so far: burda-vae 1/1, burda-iwae5 1/1');
+
+      // scripts/quality-state.sh carries the state to another machine through git: save, restore
+      // into a new folder, and the bench there finds every row trained and evaluated
+      const store = path.join(dir, 'store'), moved = path.join(dir, 'moved');
+      const sh = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
+        execFile('bash', [path.join(ROOT, 'scripts', 'quality-state.sh'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, VAE_QUALITY_STORE: store } },
+          (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+      });
+      // a row in training is refused (its lock names a live process: this one)
+      fs.writeFileSync(path.join(dir, 'burda-vae', '.vae-lock'), JSON.stringify({ pid: process.pid, start: '0', command: 'vae train', since: new Date().toISOString() }));
+      const busy = await sh('save', dir, 'burda-vae');
+      expect(busy.status).toBe(2);
+      expect(busy.stderr.trim()).toMatch(/^quality-state: .*burda-vae is being trained \(process \d+\): stop the bench first/);
+      expect(fs.existsSync(store)).toBe(false);
+      fs.rmSync(path.join(dir, 'burda-vae', '.vae-lock'));
+      const saved = await sh('save', dir, 'burda-vae', 'burda-iwae5');
+      expect(saved.status, saved.stderr).toBe(0);
+      expect(saved.stdout).toMatch(/saved .*burda-iwae5 \(1 epochs\) to .*burda-iwae5\.tar\.xz/);
+      const restored = await sh('restore', moved);
+      expect(restored.status, restored.stderr).toBe(0);
+      expect(restored.stdout).toContain(`--rows burda-iwae5,burda-vae --dir ${moved}`);
+      for (const f of ['results.json', 'burda-vae/run.json', 'burda-iwae5/state/optimizer.json']) {
+        expect(fs.readFileSync(path.join(moved, f)).equals(fs.readFileSync(path.join(dir, f))), f).toBe(true);
+      }
+      const there = await new Promise<string>((resolve) => {
+        execFile(process.execPath, [BENCH, '--budget', 'short', '--dir', moved], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }, (_e, stdout) => resolve(stdout));
+      });
+      expect(there).not.toContain('$ node bin/vae.js');
+      expect(there).toContain('epochs trained so far: burda-vae 1/1, burda-iwae5 1/1');
+      // restoring over a folder that has state is refused, and leaves it as it was
+      const twice = await sh('restore', moved);
+      expect(twice.status).toBe(2);
+      expect(twice.stderr.trim()).toMatch(/^quality-state: .*results\.json exists: restore into a new folder$/);
+      expect(fs.readFileSync(path.join(moved, 'results.json')).equals(fs.readFileSync(path.join(dir, 'results.json')))).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
