@@ -3,7 +3,7 @@
  * training step ≈ 3× the forward pass (forward, gradient w.r.t. inputs, gradient w.r.t. weights).
  * For the seed-000 conv VAE this gives ~43 MFLOP per image (ARCHITECTURE.md: 42.6).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../src/engine/tfjs.js';
 import type { Vae } from '../src/models/vae.js';
 
 function forwardMacs(model: tf.LayersModel): number {

@@ -5,8 +5,8 @@
  * of the six conv layers. Prints median wall-clock milliseconds (and, for the step, the process's
  * CPU time, which is less disturbed by other work on a shared machine).
  */
-import * as tf from '@tensorflow/tfjs';
-import type { TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '../src/engine/tfjs.js';
+import type { TensorInfo } from '../src/engine/tfjs.js';
 import { useBackend } from '../src/engine/backend.js';
 import { stockWasmKernel } from '../src/engine/kernels/register.js';
 import {

@@ -4,7 +4,7 @@
  * not depend on them). Prints the median milliseconds of decode and encode at batch 1 and 256.
  *   npx tsc -p tsconfig.build.json && node dist/bench/onnxSpeed.js [reps]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/engine/tfjs.js';
 import { useBackend } from '../src/engine/backend.js';
 import { Vae } from '../src/models/vae.js';
 import { SEED000_CONV } from '../src/models/config.js';

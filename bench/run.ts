@@ -16,8 +16,8 @@
  * weights: the work does not depend on their values) through the native engine, with a progress
  * bar and ETA; decoder + likelihood ≈ 0.64 MFLOP per sample, ~32 TFLOP in all. --quick: 500 images.
  *
- * `npm run bench` runs all three (training table, --peer ratios, --eval figure); --train, --peer
- * or --eval runs only those.
+ * `npm run bench` runs all four (training table, --peer ratios, --eval figure, --startup: how long
+ * the CLI takes to start, bench/startup.ts); --train, --peer, --eval or --startup runs only those.
  *
  * Flags: --quick (fewer steps), --backends=native,wasm,cpu, --kernels (the wasm kernel
  * micro-benchmark), --peer, --rounds=N (peer rounds, default 6), --threads=N (threads of our
@@ -31,7 +31,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/engine/tfjs.js';
 import type { NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 import { useBackend, nativeUnavailable, type BackendName } from '../src/engine/backend.js';
 import { NativeNet, nativeRefusal } from '../src/engine/native/nativeNet.js';
@@ -48,6 +48,7 @@ import { binarize } from '../src/data/binarize.js';
 import { chooseEvaluator } from '../src/train/evaluate.js';
 import { progressBar } from '../src/cli/progress.js';
 import { benchKernels } from './kernels.js';
+import { startupFigure } from './startup.js';
 
 const PEAK_GFLOPS = Number(process.env.BENCH_PEAK_GFLOPS ?? 233);
 
@@ -332,12 +333,13 @@ async function main(): Promise<void> {
   tf.env().set('PROD', true); // no debug checks, no advice to install tfjs-node
   console.log(`VAE training benchmark: median of timed steps after warm-up; machine peak taken as ${PEAK_GFLOPS} GFLOP/s`);
   console.log(`node ${process.version}, tfjs ${tf.version.tfjs}, ${quick ? 'quick' : 'full'} run, load average ${load()}, CPU ${os.cpus()[0]?.model ?? '?'} ×${os.cpus().length}\n`);
-  // default: the training table, the training ratios against PyTorch, the evaluation figure
-  const only = ['--peer', '--eval', '--train'].filter((f) => args.includes(f));
+  // default: the training table, the training ratios against PyTorch, the evaluation figure, start-up
+  const only = ['--peer', '--eval', '--train', '--startup'].filter((f) => args.includes(f));
   const all = only.length === 0;
   if (all || args.includes('--train')) await backendTable();
   if (all || args.includes('--peer')) await peerTable();
   if (all || args.includes('--eval')) await evalFigure();
+  if (all || args.includes('--startup')) startupFigure(quick ? 5 : 15, load);
   if (args.includes('--kernels')) {
     await useBackend('wasm');
     await benchKernels();

@@ -14,7 +14,7 @@
  *   node bin/vae.js train --dataset mnist --model mlp --prior vamp:500 --epochs 1
  */
 import * as os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/engine/tfjs.js';
 import { useBackend } from '../src/engine/backend.js';
 import { MLP_400_20, type ModelConfig } from '../src/models/config.js';
 import { Vae } from '../src/models/vae.js';

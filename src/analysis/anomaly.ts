@@ -7,7 +7,7 @@
  *
  * Both come from one pass over the same K importance samples (`estimateLogPx`).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { estimateLogPx, type LogPxEstimate } from '../math/iwae.js';
 import { Rng } from '../math/rng.js';
 import type { Vae } from '../models/vae.js';

@@ -2,7 +2,7 @@
  * Generation and inference on plain arrays: sample, decode any z, encode any images, reconstruct,
  * interpolate. Each call runs in tf.tidy and returns Float32Arrays, so callers hold no tensors.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { Rng } from '../math/rng.js';
 import type { Vae } from '../models/vae.js';
 

@@ -15,7 +15,7 @@
  * draws are computed in one batched pass (the minibatch tiled per draw), then one encoder
  * vector-Jacobian product per draw gives its parameter gradient. Moments are kept in doubles.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import type { NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 import type { Decode } from '../math/elbo.js';
 import { logNormalDiag, logStandardNormal, reparameterize, sampleEps } from '../math/gaussian.js';

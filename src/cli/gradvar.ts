@@ -3,7 +3,7 @@
  * reparameterised estimators of ∇ ELBO w.r.t. the encoder's parameters, for one fixed minibatch and
  * the run's encoder (or a freshly initialised model when no run is given). See src/analysis/gradvar.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { compareEstimators, type GradVarRow } from '../analysis/gradvar.js';

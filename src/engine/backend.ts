@@ -9,7 +9,7 @@
  * says so (src/train/engine.ts). Where the addon is missing, `useBackend('native')` returns wasm
  * and `nativeUnavailable()` says why.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 import { UserError } from '../errors.js';
 import { setNativeWanted } from './native/state.js';
 

@@ -7,6 +7,6 @@
  * warnings. Imported for its effect by the entry points (`vae-ts`, `vae-ts/node`, the CLI) and
  * by the test setup; browser-safe.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tfjs.js';
 
 if (tf.env().getBool('IS_NODE')) tf.env().set('PROD', true);

@@ -8,7 +8,7 @@
  * is E[log p(x|z)] (higher is better, NOT a loss), `kl` ≥ 0, `elbo` = reconstruction − β·kl
  * (higher is better). The training loss is `negElboLoss(terms)` = mean over the batch of −elbo.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { logNormalDiag, logStandardNormal, reparameterize } from './gaussian.js';
 import { logMeanExp } from './iwae.js';
 import { freeBitsKl, klAnalytic, klAnalyticPerDim, klMonteCarlo, klMonteCarloPerDim, type KlMode } from './kl.js';

@@ -3,7 +3,7 @@
  *
  * All log-densities are in nats and keep their constants (−½·D·log 2π).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import type { Rng } from './rng.js';
 
 /** log 2π, the per-dimension constant of a Gaussian log-density. */

@@ -5,7 +5,7 @@
  *
  * IWAE_1 is the ELBO; IWAE_k is non-decreasing in k and tends to log p(x) as k → ∞.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { logImportanceWeights, type Decode, type ElboInputs } from './elbo.js';
 import { sampleEps } from './gaussian.js';
 import type { Likelihood } from './likelihood.js';

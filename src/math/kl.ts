@@ -2,7 +2,7 @@
  * KL( q(z|x) ‖ p(z) ) for q = N(mu, diag(exp(logvar))) and p = N(0, I) (or any prior log-density
  * for the Monte-Carlo form), per example, in nats; and the free-bits objective.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { logNormalDiag, logStandardNormal, LOG_2PI } from './gaussian.js';
 import type { LogDensity } from './prior.js';
 

@@ -2,7 +2,7 @@
  * Decoder likelihoods log p(x|z), per example, in nats, summed over every non-batch axis
  * (pixels and channels).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { LOG_2PI } from './gaussian.js';
 
 /**

@@ -8,7 +8,7 @@
  * The mixture has no closed-form KL against q(z|x), so the ELBO uses the Monte-Carlo KL
  * log q(z|x) − log p(z) at the sampled z (see `logPz` in elbo.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { logNormalDiag, logStandardNormal } from './gaussian.js';
 import type { Rng } from './rng.js';
 

@@ -7,7 +7,7 @@
  * - decoder: z [latent] -> the likelihood's parameters with the image's shape [H, W, C]:
  *   means in (0, 1) (sigmoid) for the Gaussian, logits (no activation) for the Bernoulli.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import type { ModelConfig } from './config.js';
 import { modelLayers, type LayerSpec } from './layers.js';
 import type { ActivationName } from '../engine/layers.js';

@@ -17,7 +17,7 @@
  * Both are built from tfjs's own seeded initialisers (serialisable in model.json, so the browser
  * loads the models unchanged).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 
 export type InitScheme = 'glorot' | 'pytorch';
 export const INIT_SCHEMES: readonly InitScheme[] = ['glorot', 'pytorch'];

@@ -2,7 +2,7 @@
  * The VAE: an encoder q(z|x) = N(mu, diag(exp(logvar))) and a decoder p(x|z) whose parameters
  * (means or logits) have the image's shape. Thin on purpose: the math lives in src/math.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import type { ModelConfig } from './config.js';
 import { buildModel, countParams, type EncoderDecoder } from './build.js';
 import { VampPrior, createPrior, type LogDensity, type Prior } from '../math/prior.js';

@@ -15,7 +15,7 @@
  * 4x4 stride-2 transposed convs with padding 1, Gemm for dense layers). Opset 13, IR version 7.
  * No file IO here: the bytes are returned.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../engine/tfjs.js';
 import type { Activation, ModelConfig } from '../models/config.js';
 import { IR_VERSION, OPSET, batchedFloat, floatTensor, int64Tensor, node, onnx, type IModelProto } from './proto.js';
 

@@ -4,10 +4,12 @@
  * batch axis. Also the reader of a model's signature (inputs and outputs with their shapes), which
  * `vae import-onnx` checks. No file IO here.
  */
-import onnxProto from 'onnx-proto';
+import { createRequire } from 'node:module';
 import type { onnx as Onnx } from 'onnx-proto';
 
-export const onnx = onnxProto.onnx;
+// required, not imported: Node would parse the 324 KB CommonJS module for its export names at every
+// start of `vae` (see src/engine/tfjs.js); this module is Node-only
+export const onnx = (createRequire(import.meta.url)('onnx-proto') as { onnx: typeof Onnx }).onnx;
 export type IModelProto = Onnx.IModelProto;
 type INodeProto = Onnx.INodeProto;
 type IAttributeProto = Onnx.IAttributeProto;

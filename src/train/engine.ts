@@ -11,7 +11,7 @@
  * `supports` has no objection; never a silent fallback. Both draw eps from the same seeded Rng in
  * the same order ([k, batch, latent] per step), so they see the same numbers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import type { NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types.js';
 import { nativeWanted } from '../engine/native/state.js';
 import { loadNativeAddon } from '../engine/native/addon.js';

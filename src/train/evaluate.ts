@@ -11,7 +11,7 @@
  * prior on both engines: N(0, I), the Gaussian mixture, or the VampPrior (the C code encodes its
  * pseudo-inputs once per call, native/src/prior_vamp.c).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { nativeWanted } from '../engine/native/state.js';
 import { NativeNet } from '../engine/native/nativeNet.js';
 import { modelLayers } from '../models/layers.js';

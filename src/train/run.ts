@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { UserError } from '../errors.js';
 import { vaeCommand } from '../command.js';
 import { validateModelConfig, type ModelConfig } from '../models/config.js';

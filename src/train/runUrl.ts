@@ -3,7 +3,7 @@
  * folder made by `vae train` and served by `vae serve`, `vae export-site` or any static host.
  * Browser-safe: fetch and tfjs's own model loader, no Node modules.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { UserError } from '../errors.js';
 import { GmmPrior, type GmmParams } from '../math/prior.js';
 import { validateModelConfig } from '../models/config.js';

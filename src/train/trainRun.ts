@@ -6,7 +6,7 @@
  * 'interrupted'; `resume` continues it bit for bit.
  */
 import * as fs from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import { UserError } from '../errors.js';
 import { vaeCommand } from '../command.js';
 import type { Dataset } from '../data/dataset.js';

@@ -14,7 +14,7 @@
  * - a mixture prior in the model config: the KL is log q(z|x) − log p(z) at the sampled z and the
  *   prior's parameters train with the rest.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../engine/tfjs.js';
 import type { Dataset, ImageSet } from '../data/dataset.js';
 import { imageSize } from '../data/dataset.js';
 import { binarize, type BinarizeMode } from '../data/binarize.js';

@@ -12,7 +12,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { PNG } from 'pngjs';
 import { ROOT, vae, expectUserError } from './cliRun.js';
 import { loadRunModel } from '../../src/train/run.js';

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { loadModel, loadTensors, saveModel, saveTensors } from '../../src/train/checkpoint.js';
 import { Vae } from '../../src/models/vae.js';
 import { MLP_400_20, SEED000_CONV } from '../../src/models/config.js';

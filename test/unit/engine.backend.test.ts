@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { useBackend, backendInUse, parseBackend } from '../../src/engine/index.js';
 import { UserError } from '../../src/errors.js';
 

@@ -6,7 +6,7 @@
  * chosen as asked (native / wasm) and says why it declines. CI=true: a missing addon fails.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { useBackend } from '../../src/engine/backend.js';
 import { loadNativeAddon } from '../../src/engine/native/addon.js';
 import { SEED000_CONV, MLP_400_20, type ModelConfig } from '../../src/models/config.js';

@@ -3,8 +3,8 @@
  * independent implementation) and, for the padding facts, against plain loops written here.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
-import type { TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
+import type { TensorInfo } from '../../src/engine/tfjs.js';
 import { useBackend, backendInUse } from '../../src/engine/backend.js';
 import { conv2dBackpropFilterConfig } from '../../src/engine/kernels/conv2dBackpropFilter.js';
 import {

@@ -15,7 +15,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { useBackend, backendInUse, nativeUnavailable } from '../../src/engine/backend.js';
 import { loadNativeAddon } from '../../src/engine/native/addon.js';
 import { NativeNet, nativeNormals, nativeRefusal, type NativeObjective } from '../../src/engine/native/nativeNet.js';

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { UserError, printable } from '../../src/errors.js';
 import { parseJson } from '../../src/data/files.js';
 import { encodeIdx, parseIdx, readIdxFile } from '../../src/data/idx.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareEstimators, gradientMoments, type GradientProblem } from '../../src/analysis/gradvar.js';
 import { logNormalDiag, logPxGivenZ, logStandardNormal, reparameterize } from '../../src/math/index.js';

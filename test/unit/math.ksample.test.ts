@@ -4,7 +4,7 @@
  * the mean of the importance weights computed by hand, and bounds the k-sample ELBO from above
  * (Jensen); k = 1 with eps [1, B, D] gives trainingObjective's loss (also with free bits).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { elboSingleSample, kSampleObjective, trainingObjective } from '../../src/math/elbo.js';
 import { logNormalDiag, logStandardNormal } from '../../src/math/gaussian.js';

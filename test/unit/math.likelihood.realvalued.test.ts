@@ -2,7 +2,7 @@
  * The likelihoods for real-valued images: the σ-VAE Gaussian with the optimal variance per image
  * and the continuous Bernoulli, against closed forms and numerical integration in doubles.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CB_TAYLOR_LOGIT, MIN_LOG_SIGMA, continuousBernoulliMean, likelihoodMean, logContinuousBernoulliFromLogits,

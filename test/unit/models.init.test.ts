@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { Vae } from '../../src/models/vae.js';
 import { SEED000_CONV, MLP_400_20, validateModelConfig, type ModelConfig } from '../../src/models/config.js';
 import { parseInit, torchFanIn } from '../../src/models/init.js';

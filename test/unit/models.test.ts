@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { Vae } from '../../src/models/vae.js';
 import { SEED000_CONV, MLP_400_20, PRESETS, validateModelConfig } from '../../src/models/config.js';
 

@@ -4,7 +4,7 @@
  * channels, so any mix-up of the NHWC -> NCHW weight layouts shows), at batch 1 and 7.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { Vae } from '../../src/models/vae.js';
 import type { ModelConfig } from '../../src/models/config.js';
 import { exportOnnx } from '../../src/onnx/export.js';

@@ -4,7 +4,7 @@
  * is rejected with a message naming it.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/engine/tfjs.js';
 import { Vae } from '../../src/models/vae.js';
 import type { MlpModelConfig } from '../../src/models/config.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/trainer.js';

@@ -10,8 +10,8 @@
  * is cropped to KH×KW and transposed to [KH,KW,Ci,Co]. All the work runs in the wasm backend's
  * own kernels (XNNPACK for the convolution); intermediates are freed before returning.
  */
-import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
-import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropFilter } from '../tfjs.js';
+import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '../tfjs.js';
 import { assertNHWC, conv2dStride1, free, runWasm, sameShape, view } from './util.js';
 import type { BackendWasm, ConvPad } from './util.js';
 

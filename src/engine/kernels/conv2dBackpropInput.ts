@@ -27,8 +27,8 @@
  * (also for stride 1, where the stacked form is exactly one Conv2D and, usually, no copy).
  * Measured on the seed-000 shapes in bench/kernels.ts.
  */
-import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
-import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropInput } from '../tfjs.js';
+import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '../tfjs.js';
 import { assertNHWC, conv2dStride1, free, heapF32, heapIndex, runWasm, sameShape, view, wholeHeapF32 } from './util.js';
 import type { BackendWasm, ConvPad } from './util.js';
 

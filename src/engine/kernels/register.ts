@@ -2,9 +2,9 @@
  * Registers our kernels for the wasm backend: the missing `Conv2DBackpropFilter`, and a fast
  * `Conv2DBackpropInput` in place of the stock scalar loop. Idempotent: call it as often as you like.
  */
-import '@tensorflow/tfjs-backend-wasm'; // registers the wasm backend and its stock kernels first
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
-import type { KernelConfig } from '@tensorflow/tfjs-core';
+import '../tfjsWasm.js'; // registers the wasm backend and its stock kernels first
+import { getKernel, registerKernel, unregisterKernel } from '../tfjs.js';
+import type { KernelConfig } from '../tfjs.js';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput.js';
 

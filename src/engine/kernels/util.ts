@@ -3,8 +3,8 @@
  * directly (no engine, no tape, no tensor bookkeeping), make zero-copy reshaped views, and free
  * intermediates. Everything a kernel allocates here must be freed with `free` before it returns.
  */
-import { backend_util, getKernel } from '@tensorflow/tfjs-core';
-import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, getKernel } from '../tfjs.js';
+import type { NamedAttrMap, TensorInfo } from '../tfjs.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export type { BackendWasm };

@@ -13,7 +13,7 @@
  *
  * Browser-safe: without Node or the addon, `nativeRefusal` says why and `create` throws.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { nativeSpec } from './netSpec.js';

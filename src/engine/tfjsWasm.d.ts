@@ -1,0 +1,2 @@
+/** tfjsWasm.js and tfjsWasm.browser.js are imported for their effect only. */
+export {};
